@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import * as initialSchema from './0001_initial_schema.js';
+
+/**
+ * Migrations are listed statically rather than read from the folder, so the
+ * same provider works under tsx and in the compiled `dist/` of the image.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_initial_schema': initialSchema,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,71 @@
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { logQuery } from '../orm/query-capture.js';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface DatabaseOptions {
+  /** PostgreSQL connection string; without it the embedded PGlite is used. */
+  url?: string;
+  /** PGlite data directory (default: in memory). Ignored with `url`. */
+  dataDir?: string;
+  /** PGlite: start from a data directory dump (a tarball from `dumpDataDir`). */
+  loadDataDir?: Blob;
+  /** pg pool size. */
+  poolMax?: number;
+  /** How long a request waits for a pooled connection before failing (ms). */
+  connectionTimeoutMs?: number;
+  /** Extra pg Pool options (e.g. statement_timeout). */
+  pool?: pg.PoolConfig;
+}
+
+export interface Database {
+  db: Kysely<any>;
+  kind: DatabaseKind;
+  /** The pg pool (postgres only), for health checks and metrics. */
+  pool?: pg.Pool;
+  /** The PGlite instance (pglite only). */
+  pglite?: import('@electric-sql/pglite').PGlite;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/**
+ * pg hands int8 (bigserial ids, count(*)) back as strings and PGlite as
+ * numbers; both become JavaScript numbers here, the one place that decides.
+ * Ids stay below 2^53 in any realistic table.
+ */
+function pgTypes(): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: string) => {
+      if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+      return pg.types.getTypeParser(oid, format as any);
+    }) as pg.CustomTypesConfig['getTypeParser'],
+  };
+}
+
+export async function createDatabase(options: DatabaseOptions = {}): Promise<Database> {
+  if (options.url) {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolMax ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+      types: pgTypes(),
+      ...options.pool,
+    });
+    // An idle client losing its server (restart, failover) must not crash the process.
+    pool.on('error', () => {});
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }), log: logQuery });
+    return { db, kind: 'postgres', pool, close: () => db.destroy() };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const pglite = await PGlite.create({
+    dataDir: options.dataDir,
+    loadDataDir: options.loadDataDir,
+    parsers: { [INT8_OID]: (value: string) => Number(value) },
+  });
+  const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }), log: logQuery });
+  return { db, kind: 'pglite', pglite, close: () => db.destroy() };
+}
