@@ -3,25 +3,64 @@ import { z } from 'zod';
 /**
  * All configuration comes from environment variables, validated here once at
  * start. A bad variable is reported by name and the process exits non-zero.
+ *
+ * Values are parsed strictly (decimal digits only, no `Number(' ') === 0`
+ * surprises) and the messages say what a valid value looks like. They never
+ * echo the value itself: connection URLs carry passwords.
  */
-const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { error: `must be a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(z.number().min(min, { error: `must be at least ${min}` }).max(max, { error: `must be at most ${max}` }));
 
-const schema = z.object({
-  PORT: integer(0, 65535).default(3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z.string().url().optional(),
-  DATABASE_READ_URL: z.string().url().optional(),
-  PGLITE_DATA_DIR: z.string().min(1).optional(),
-  DEMO_SCALE: z.coerce.number().positive().max(100).default(0.1),
-  DB_POOL_MAX: integer(1, 1000).default(10),
-  DB_POOL_TIMEOUT_MS: integer(1, 600_000).default(5000),
-  STATEMENT_TIMEOUT_MS: integer(0, 3_600_000).default(10_000),
-  ROW_BUDGET: integer(1, 10_000_000).default(20_000),
-  RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(0),
-  CORS_ORIGIN: z.string().optional(),
-  BODY_LIMIT_BYTES: integer(1, 100 * 1024 * 1024).default(1024 * 1024),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+const positiveNumber = (max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^(\d+(\.\d*)?|\.\d+)$/, { error: `must be a number greater than 0 and at most ${max}` })
+    .transform(Number)
+    .pipe(z.number().positive({ error: 'must be greater than 0' }).max(max, { error: `must be at most ${max}` }));
+
+function isPostgresUrl(value: string): boolean {
+  try {
+    return ['postgres:', 'postgresql:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+const postgresUrl = z
+  .string()
+  .refine(isPostgresUrl, { error: 'must be a postgres:// or postgresql:// connection URL' });
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const schema = z
+  .object({
+    PORT: integer(0, 65535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATABASE_URL: postgresUrl.optional(),
+    DATABASE_READ_URL: postgresUrl.optional(),
+    PGLITE_DATA_DIR: z.string().min(1).optional(),
+    DEMO_SCALE: positiveNumber(100).default(0.1),
+    DB_POOL_MAX: integer(1, 1000).default(10),
+    DB_POOL_TIMEOUT_MS: integer(1, 600_000).default(5000),
+    STATEMENT_TIMEOUT_MS: integer(0, 3_600_000).default(10_000),
+    ROW_BUDGET: integer(1, 10_000_000).default(20_000),
+    RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(0),
+    CORS_ORIGIN: z.string().optional(),
+    BODY_LIMIT_BYTES: integer(1, 100 * 1024 * 1024).default(1024 * 1024),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  })
+  // A read replica of an embedded database makes no sense; saying so beats
+  // silently reading from a server while writing to PGlite.
+  .refine((v) => !v.DATABASE_READ_URL || v.DATABASE_URL, {
+    path: ['DATABASE_READ_URL'],
+    error: 'requires DATABASE_URL (read replicas only exist for a PostgreSQL server)',
+  });
 
 export interface Config {
   port: number;
@@ -45,15 +84,25 @@ export interface Config {
   logLevel: string;
 }
 
+/** A configuration problem: its message names every bad variable. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * Reads and validates the configuration. Unset and empty variables take their
+ * defaults (so compose's `${VAR:-}` means "default").
+ *
+ * @example
+ * loadConfig({ PORT: '8080', DATABASE_URL: 'postgres://loom@db/loom' }).port // 8080
+ * loadConfig({ PORT: 'abc' }) // throws ConfigError
+ * // "invalid configuration: PORT must be a whole number from 0 to 65535"
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(present);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const v = parsed.data;
@@ -73,4 +122,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     logLevel: v.LOG_LEVEL,
   };
+}
+
+/**
+ * For entry points (server, CLIs): {@link loadConfig}, but a bad configuration
+ * prints its one-line message to stderr, without a stack trace, and exits 1.
+ */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
 }
