@@ -62,6 +62,9 @@ const schema = z
     error: 'requires DATABASE_URL (read replicas only exist for a PostgreSQL server)',
   });
 
+/** Every environment variable the service reads (docs and deploy tests list exactly these). */
+export const configVariables: readonly string[] = Object.keys(schema.shape);
+
 export interface Config {
   port: number;
   host: string;
