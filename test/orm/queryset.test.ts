@@ -5,10 +5,12 @@
 import t from 'tap';
 import { Article, Comment } from '../../src/models/index.js';
 import { DoesNotExist, FieldError, MultipleObjectsReturned, OrmError } from '../../src/orm/errors.js';
-import { captureQueries, Q } from '../../src/orm/index.js';
+import { captureQueries, Q, setDefaultFetchMode } from '../../src/orm/index.js';
 import { assertNumQueries } from '../../src/orm/testing.js';
 import { eachDatabase } from '../helpers/databases.js';
 import { type ArticleRow, seedFixtures, sortedIds } from './fixtures.js';
+
+setDefaultFetchMode('raise'); // strict mode: any lazy load fails the test
 
 type Row = any;
 const day = (d: string) => new Date(`${d}T12:00:00.000Z`);

@@ -5,10 +5,12 @@
  */
 import t from 'tap';
 import { Article, Author, Comment, Tag } from '../../src/models/index.js';
-import { captureQueries, isLoaded, Prefetch } from '../../src/orm/index.js';
+import { captureQueries, isLoaded, Prefetch, setDefaultFetchMode } from '../../src/orm/index.js';
 import { assertNumQueries } from '../../src/orm/testing.js';
 import { eachDatabase } from '../helpers/databases.js';
 import { type Fixtures, newestFirst, seedFixtures } from './fixtures.js';
+
+setDefaultFetchMode('raise'); // strict mode: any lazy load fails the test
 
 // Relations are attached to the models after they are declared, so instances
 // do not carry them in their static type: the tests read them through `any`.

@@ -6,10 +6,12 @@
 import t from 'tap';
 import { Article, Author, Comment, Reaction } from '../../src/models/index.js';
 import { FieldError, RelationNotLoaded } from '../../src/orm/errors.js';
-import { captureQueries, isLoaded, loaded } from '../../src/orm/index.js';
+import { captureQueries, isLoaded, loaded, setDefaultFetchMode } from '../../src/orm/index.js';
 import { assertNumQueries } from '../../src/orm/testing.js';
 import { eachDatabase } from '../helpers/databases.js';
 import { seedFixtures } from './fixtures.js';
+
+setDefaultFetchMode('raise'); // strict mode: any lazy load fails the test
 
 type Row = any;
 
