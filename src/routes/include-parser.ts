@@ -1,0 +1,136 @@
+/**
+ * The `include` parameter (API.md §3) → a tree of relations to load.
+ *
+ *   include  := path ("," path)*
+ *   path     := segment ("." segment)*
+ *   segment  := relation [":" preset]
+ *
+ * Paths imply their prefixes, duplicates merge, a preset-less mention merges
+ * into a preset one, two different presets at one place are an error. Every
+ * error names the offending token and what would have been allowed.
+ */
+import { badToken, oneOf } from '../errors.js';
+import type { Catalog, Preset, RelationShape, ResourceShape } from './resources/resource.js';
+
+export const INCLUDE_LIMITS = { maxLength: 1000, maxPaths: 20, maxDepth: 4 } as const;
+
+/** A preset chosen for a node: the declaration, its canonical token and argument. */
+export interface ChosenPreset {
+  readonly preset: Preset;
+  readonly key: string;
+  readonly arg?: number;
+}
+
+/** One included relation and what is included below it. */
+export interface IncludeNode {
+  readonly relation: RelationShape;
+  /** The resource the relation points at (undefined for a generic relation). */
+  readonly resource: ResourceShape | undefined;
+  preset?: ChosenPreset;
+  readonly children: Map<string, IncludeNode>;
+}
+
+/** The root: the requested resource and its included relations. */
+export interface IncludeTree {
+  readonly resource: ResourceShape;
+  readonly children: Map<string, IncludeNode>;
+}
+
+const NAME = /^[A-Za-z][A-Za-z0-9]*$/;
+const PARAM = 'include';
+
+/**
+ * Parses `include` for `root`. An absent or empty value includes nothing.
+ *
+ * ```ts
+ * parseInclude('author,comments:recent5.author', articles, catalog)
+ * // articles → author (to-one), comments[recent5] → author
+ * ```
+ */
+export function parseInclude(raw: string | undefined, root: ResourceShape, catalog: Catalog): IncludeTree {
+  const tree: IncludeTree = { resource: root, children: new Map() };
+  if (raw === undefined || raw === '') return tree;
+  if (raw.length > INCLUDE_LIMITS.maxLength) {
+    throw badToken(PARAM, `${raw.slice(0, 40)}…`, `include is at most ${INCLUDE_LIMITS.maxLength} characters; got ${raw.length}`);
+  }
+  const paths = raw.split(',');
+  if (paths.length > INCLUDE_LIMITS.maxPaths) {
+    throw badToken(PARAM, paths[INCLUDE_LIMITS.maxPaths], `include takes at most ${INCLUDE_LIMITS.maxPaths} paths; got ${paths.length}`);
+  }
+  for (const path of paths) addPath(tree, path, catalog);
+  return tree;
+}
+
+function addPath(tree: IncludeTree, path: string, catalog: Catalog): void {
+  if (path === '') throw badToken(PARAM, path, "empty path in include (two commas in a row, or a leading/trailing comma)");
+  const segments = path.split('.');
+  if (segments.length > INCLUDE_LIMITS.maxDepth) {
+    throw badToken(PARAM, path, `include paths are at most ${INCLUDE_LIMITS.maxDepth} relations deep; '${path}' has ${segments.length}`);
+  }
+  let resource: ResourceShape | undefined = tree.resource;
+  let children = tree.children;
+  let parent: IncludeNode | undefined;
+  for (const segment of segments) {
+    if (!resource) {
+      throw badToken(PARAM, segment, `'${parent!.relation.name}' is a generic relation (an article or a comment) and cannot have anything included below it`);
+    }
+    const [name, presetToken, extra] = segment.split(':');
+    if (!NAME.test(name) || extra !== undefined || (presetToken !== undefined && !NAME.test(presetToken))) {
+      throw badToken(PARAM, segment, `'${segment}' is not a valid include segment: expected relation or relation:preset (letters and digits)`);
+    }
+    const relation = resource.relations[name];
+    if (!relation) {
+      throw badToken(PARAM, name, `unknown relation '${name}' on ${resource.name}; expected one of ${oneOf(Object.keys(resource.relations))}`);
+    }
+    const target = relation.load === 'generic' ? undefined : catalog.get(relation.targets[0]);
+    const preset = presetToken === undefined ? undefined : choosePreset(resource, relation, target, presetToken);
+    let node = children.get(name);
+    if (!node) {
+      node = { relation, resource: target, preset, children: new Map() };
+      children.set(name, node);
+    } else if (preset) {
+      mergePreset(node, preset, resource, segment);
+    }
+    parent = node;
+    resource = node.resource;
+    children = node.children;
+  }
+}
+
+function choosePreset(owner: ResourceShape, relation: RelationShape, target: ResourceShape | undefined, token: string): ChosenPreset {
+  const where = `${owner.name}.${relation.name}`;
+  if (relation.load !== 'toMany' || !target) {
+    throw badToken(PARAM, token, `'${where}' is a to-one relation and takes no preset`);
+  }
+  for (const preset of target.presets) {
+    const found = preset.match(token);
+    if (typeof found === 'string') throw badToken(PARAM, token, `${where}: ${found}`);
+    if (found) return { preset, key: found.key, arg: found.arg };
+  }
+  return badPreset(where, token, target.presets);
+}
+
+function badPreset(where: string, token: string, presets: readonly Preset[]): never {
+  throw badToken(PARAM, token, `unknown preset '${token}' for ${where}; expected one of ${oneOf(presets.map((p) => p.form))}`);
+}
+
+function mergePreset(node: IncludeNode, preset: ChosenPreset, owner: ResourceShape, segment: string): void {
+  if (!node.preset) {
+    node.preset = preset; // the earlier, preset-less mention merges into this one
+  } else if (node.preset.key !== preset.key) {
+    throw badToken(
+      PARAM,
+      segment,
+      `${owner.name}.${node.relation.name} is included with two different presets ('${node.preset.key}' and '${preset.key}'); use one`,
+    );
+  }
+}
+
+/** Walks a tree depth-first, parents before children (for planners and tests). */
+export function* walkInclude(children: Map<string, IncludeNode>, prefix: string[] = []): Generator<[string[], IncludeNode]> {
+  for (const [name, node] of children) {
+    const path = [...prefix, name];
+    yield [path, node];
+    yield* walkInclude(node.children, path);
+  }
+}

@@ -1,0 +1,9 @@
+import { Category } from '../../models/index.js';
+import { declareResource } from './declare-resource.js';
+
+export const categories = declareResource({
+  name: 'categories',
+  model: Category,
+  description: 'Article categories.',
+  filters: ['slug'],
+});

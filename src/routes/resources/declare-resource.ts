@@ -1,0 +1,80 @@
+import type { Model } from '../../orm/model.js';
+import type { Relation } from '../../orm/relations/relation.js';
+import type { Preset, RelationShape, ResourceShape, ScalarField } from './resource.js';
+
+/** What a resource file declares; everything else is read from the model. */
+export interface ResourceDeclaration {
+  /** The URL segment and the `fields[...]` key: `articles`. */
+  readonly name: string;
+  readonly model: Model<any, any>;
+  /** One line for the OpenAPI docs. */
+  readonly description: string;
+  /** Fields accepted by `filter[...]`. */
+  readonly filters: readonly string[];
+  /** Presets for to-many relations that target this resource. */
+  readonly presets?: readonly Preset[];
+}
+
+/** A resource with its model: the shape the parsers read plus what the planner needs. */
+export interface Resource extends ResourceShape {
+  readonly model: Model<any, any>;
+  readonly description: string;
+  /** The ordering of this resource's rows in a to-many include without preset (the model's). */
+  readonly defaultOrdering: readonly string[];
+}
+
+/** Declares a resource (identity function that checks the shape at compile time). */
+export function declareResource(declaration: ResourceDeclaration): ResourceDeclaration {
+  return declaration;
+}
+
+/**
+ * Turns declarations into resources, resolving relation targets from models
+ * to resource names. Throws at start-up when a declaration names a field the
+ * model lacks or a relation points at a model no resource exposes.
+ */
+export function buildResources(declarations: readonly ResourceDeclaration[]): Map<string, Resource> {
+  const byModel = new Map(declarations.map((d) => [d.model, d.name]));
+  const resourceOf = (model: Model<any, any>, relation: string): string => {
+    const name = byModel.get(model);
+    if (!name) throw new Error(`relation ${relation} points at ${model.name}, which no resource exposes`);
+    return name;
+  };
+  const resources = new Map<string, Resource>();
+  for (const declaration of declarations) {
+    const meta = declaration.model.meta;
+    const fields: Record<string, ScalarField> = {};
+    for (const name of meta.fieldNames) fields[name] = { kind: meta.fields[name].kind, nullable: meta.fields[name].nullable };
+    for (const name of declaration.filters) {
+      if (!fields[name]) throw new Error(`${declaration.name}: filter on unknown field ${name}`);
+    }
+    const relations: Record<string, RelationShape> = {};
+    for (const [name, relation] of Object.entries(meta.relations)) {
+      relations[name] = relationShape(relation, (model) => resourceOf(model, `${declaration.name}.${name}`));
+    }
+    resources.set(declaration.name, {
+      name: declaration.name,
+      model: declaration.model,
+      description: declaration.description,
+      fields,
+      relations,
+      presets: declaration.presets ?? [],
+      filters: declaration.filters,
+      defaultOrdering: meta.ordering.length ? meta.ordering : [meta.pk],
+    });
+  }
+  return resources;
+}
+
+function relationShape(relation: Relation, resourceOf: (model: Model<any, any>) => string): RelationShape {
+  if (relation.kind === 'genericForeignKey') {
+    const targets = Object.values((relation as unknown as { targets: Record<string, Model<any, any>> }).targets);
+    return { name: relation.name, load: 'generic', nullable: true, targets: targets.map(resourceOf) };
+  }
+  return {
+    name: relation.name,
+    load: relation.toOne ? 'toOne' : 'toMany',
+    nullable: relation.toOne && relation.nullable,
+    targets: [resourceOf(relation.target!)],
+  };
+}
