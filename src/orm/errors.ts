@@ -58,7 +58,7 @@ export const errors = {
   prefetchAfterToAttr: (lookup: string) =>
     new PrefetchError(`Prefetch querysets cannot use raw(), values(), and values_list(); and a lookup cannot traverse '${lookup}' of a plain list`),
   doesNotExist: (model: string) => new DoesNotExist(`${model} matching query does not exist.`),
-  multipleReturned: (model: string, count: number) =>
+  multipleReturned: (model: string, count: string) =>
     new MultipleObjectsReturned(`get() returned more than one ${model} -- it returned ${count}!`),
   relationNotLoaded: (model: string, relation: string, hint: string) =>
     new RelationNotLoaded(`${model}.${relation} was not loaded; add ${hint} to the query (strict mode forbids lazy loads)`),

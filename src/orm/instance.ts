@@ -1,0 +1,70 @@
+import type { Kysely } from 'kysely';
+import { errors } from './errors.js';
+import type { Model } from './model.js';
+
+/** Where relation caches live on an instance (select_related and prefetch results). */
+export const RELATION_CACHE = Symbol('loom.relationCache');
+/** The result an instance came from: its database, its peers and the fetch mode. */
+export const ORIGIN = Symbol('loom.origin');
+/** The parent key a prefetched row was fetched for (internal). */
+export const PARENT_KEY = Symbol('loom.parentKey');
+
+/**
+ * What to do when code touches a relation the query did not load:
+ * `raise` throws (strict mode), `one` loads it for this instance,
+ * `peers` loads it for every instance of the same result at once.
+ */
+export type FetchMode = 'raise' | 'one' | 'peers';
+
+export interface Origin {
+  db: Kysely<any> | undefined;
+  peers: ModelInstance[];
+  fetchMode: FetchMode;
+}
+
+/** Base class of every model's instances. Fields are own properties. */
+export class ModelInstance {
+  /** @internal */
+  declare [RELATION_CACHE]: Map<string, unknown> | undefined;
+  /** @internal */
+  declare [ORIGIN]: Origin | undefined;
+  /** @internal */
+  declare [PARENT_KEY]: unknown;
+  /** @internal set on each model's subclass */
+  static model: Model<any, any>;
+
+  get model(): Model<any, any> {
+    return (this.constructor as typeof ModelInstance).model;
+  }
+}
+
+export function setRelationCache(instance: ModelInstance, name: string, value: unknown): void {
+  (instance[RELATION_CACHE] ??= new Map()).set(name, value);
+}
+
+export function hasRelationCache(instance: ModelInstance, name: string): boolean {
+  return instance[RELATION_CACHE]?.has(name) ?? false;
+}
+
+export function getRelationCache(instance: ModelInstance, name: string): unknown {
+  return instance[RELATION_CACHE]?.get(name);
+}
+
+/** True when `name` (a relation or a toAttr) was loaded on the instance. */
+export function isLoaded(instance: ModelInstance, name: string): boolean {
+  return hasRelationCache(instance, name) || Object.prototype.hasOwnProperty.call(instance, name);
+}
+
+/**
+ * Synchronous access to a loaded relation, for serializers: an array for a
+ * to-many relation, an instance or null for a to-one. Throws when not loaded.
+ */
+export function loaded<T = ModelInstance>(instance: ModelInstance, name: string): T[] | T | null {
+  const cache = instance[RELATION_CACHE];
+  if (cache?.has(name)) return cache.get(name) as T[] | T | null;
+  if (Object.prototype.hasOwnProperty.call(instance, name)) return (instance as any)[name];
+  const model = instance.model;
+  const relation = model.meta.relations[name];
+  if (!relation) throw errors.unknownField(model.name, name, Object.keys(model.meta.relations));
+  throw errors.relationNotLoaded(model.name, name, relation.loadHint());
+}

@@ -1,0 +1,197 @@
+import type { Kysely } from 'kysely';
+import { errors } from './errors.js';
+import { getRelationCache, hasRelationCache, type ModelInstance, ORIGIN, PARENT_KEY, setRelationCache } from './instance.js';
+import type { QuerySet } from './query-set.js';
+import type { Relation } from './relations/relation.js';
+
+/**
+ * A prefetch lookup with an optional queryset and target attribute, Django's
+ * `Prefetch`. Two Prefetch objects are the same lookup when they fill the same
+ * path (`prefetchTo`), so duplicates collapse.
+ *
+ * ```ts
+ * new Prefetch('comments', Comment.objects.orderBy('-createdAt').slice(0, 5), { toAttr: 'recentComments' })
+ * // select * from (select ..., "t0"."article_id" as "__pk", row_number() over (partition by "t0"."article_id"
+ * //   order by "t0"."created_at" desc nulls last, "t0"."id" asc) as "__rn" from "comments" as "t0"
+ * //   where "t0"."article_id" = any($1::bigint[])) as w where w.__rn > $2 and w.__rn <= $3 order by ...
+ * ```
+ */
+export class Prefetch<A extends string = string, R extends ModelInstance = any> {
+  /** The relations walked: `author__articles`. */
+  readonly prefetchThrough: string;
+  /** Where the results land: the walked path with the last step renamed to toAttr. */
+  readonly prefetchTo: string;
+  readonly toAttr: A | undefined;
+
+  constructor(
+    lookup: string,
+    readonly queryset?: QuerySet<R>,
+    options: { toAttr?: A } = {},
+  ) {
+    this.prefetchThrough = lookup;
+    const parts = lookup.split('__');
+    const last = parts[parts.length - 1];
+    this.toAttr = options.toAttr && options.toAttr !== last ? options.toAttr : undefined;
+    this.prefetchTo = this.toAttr ? [...parts.slice(0, -1), this.toAttr].join('__') : lookup;
+  }
+
+  /** @internal the same lookup with a prefix (nested lookups of a Prefetch queryset). */
+  prefixed(prefix: string): Prefetch<A, R> {
+    const copy = new Prefetch<A, R>(`${prefix}__${this.prefetchThrough}`, this.queryset, { toAttr: this.toAttr });
+    return copy;
+  }
+
+  currentPrefetchTo(level: number): string {
+    return this.prefetchTo.split('__').slice(0, level + 1).join('__');
+  }
+
+  /** The attribute that level `level` stores into, and whether it is a toAttr. */
+  currentToAttr(level: number): { attr: string; asAttr: boolean } {
+    const parts = this.prefetchTo.split('__');
+    return { attr: parts[level], asAttr: this.toAttr !== undefined && level === parts.length - 1 };
+  }
+
+  currentQueryset(level: number): QuerySet<R> | undefined {
+    return level === this.prefetchThrough.split('__').length - 1 ? this.queryset : undefined;
+  }
+}
+
+export type PrefetchLookup = string | Prefetch<any, any>;
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+
+/** The attributes a list of lookups adds through `toAttr`. */
+export type ToAttrs<P extends readonly PrefetchLookup[]> = UnionToIntersection<
+  | {}
+  | {
+      [K in keyof P]: P[K] extends Prefetch<infer A, infer R> ? (string extends A ? {} : { [N in A]: R[] }) : {};
+    }[number]
+>;
+
+function normalize(lookups: readonly PrefetchLookup[], prefix?: string): Prefetch[] {
+  return lookups.map((lookup) => {
+    const prefetch = typeof lookup === 'string' ? new Prefetch(lookup) : lookup;
+    return prefix ? prefetch.prefixed(prefix) : prefetch;
+  });
+}
+
+function isFetched(instance: ModelInstance, attr: string, asAttr: boolean): boolean {
+  return asAttr ? Object.prototype.hasOwnProperty.call(instance, attr) : hasRelationCache(instance, attr);
+}
+
+function cachedValues(instances: ModelInstance[], attr: string): ModelInstance[] {
+  const next: ModelInstance[] = [];
+  for (const instance of instances) {
+    const value = hasRelationCache(instance, attr) ? getRelationCache(instance, attr) : (instance as any)[attr];
+    if (Array.isArray(value)) next.push(...value);
+    else if (value) next.push(value as ModelInstance);
+  }
+  return next;
+}
+
+/**
+ * Prefetches `lookups` onto instances already loaded (Django's
+ * prefetch_related_objects). Walks each lookup level by level; a level
+ * already loaded (by selectRelated or an earlier lookup) runs no query, so
+ * redundant lookups cost nothing.
+ *
+ * ```ts
+ * await prefetchRelatedObjects(articles, { db }, 'tags', 'author__articles');
+ * ```
+ */
+export async function prefetchRelatedObjects(
+  instances: ModelInstance[],
+  options: { db?: Kysely<any> } | PrefetchLookup,
+  ...lookups: PrefetchLookup[]
+): Promise<void> {
+  if (typeof options === 'string' || options instanceof Prefetch) {
+    lookups = [options, ...lookups];
+    options = {};
+  }
+  if (instances.length === 0) return;
+  const db = options.db ?? instances[0][ORIGIN]?.db;
+  const done = new Map<string, ModelInstance[]>();
+  const queue = normalize(lookups).reverse();
+  while (queue.length) {
+    const lookup = queue.pop()!;
+    if (done.has(lookup.prefetchTo)) {
+      if (lookup.queryset) throw errors.lookupTwice(lookup.prefetchTo);
+      continue;
+    }
+    let objects = instances;
+    const through = lookup.prefetchThrough.split('__');
+    for (let level = 0; level < through.length; level++) {
+      if (objects.length === 0) break;
+      const prefetchTo = lookup.currentPrefetchTo(level);
+      const seen = done.get(prefetchTo);
+      if (seen) {
+        objects = seen;
+        continue;
+      }
+      const model = objects[0].model;
+      const name = through[level];
+      const relation = model.meta.relations[name];
+      const { attr, asAttr } = lookup.currentToAttr(level);
+      if (!relation) {
+        // A plain attribute holding instances (an earlier toAttr) can be walked through.
+        if (model.meta.field(name)) throw errors.notPrefetchable(model.name, name, lookup.prefetchThrough);
+        if (!objects.every((o) => Object.prototype.hasOwnProperty.call(o, name))) {
+          throw errors.prefetchNotFound(model.name, name);
+        }
+        if (level === through.length - 1) throw errors.notPrefetchable(model.name, name, lookup.prefetchThrough);
+        objects = cachedValues(objects, name);
+        continue;
+      }
+      if (asAttr && (model.meta.field(attr) || model.meta.relations[attr])) throw errors.toAttrClash(model.name, attr);
+      const toFetch = objects.filter((o) => !isFetched(o, attr, asAttr));
+      if (toFetch.length === 0) {
+        objects = cachedValues(objects, attr);
+        continue;
+      }
+      const queryset = lookup.currentQueryset(level);
+      objects = await prefetchOneLevel(toFetch, relation, queryset, attr, asAttr, db);
+      done.set(prefetchTo, objects);
+      // Lookups of the Prefetch queryset itself run on its results, after it.
+      if (queryset?.prefetchLookups.length) {
+        for (const extra of normalize(queryset.prefetchLookups, prefetchTo).reverse()) {
+          if (!done.has(extra.prefetchTo)) queue.push(extra);
+        }
+      }
+    }
+  }
+}
+
+/** Runs the query (or one per generic type) for one level and stores the rows on their parents. */
+async function prefetchOneLevel(
+  parents: ModelInstance[],
+  relation: Relation,
+  queryset: QuerySet<any> | undefined,
+  attr: string,
+  asAttr: boolean,
+  db: Kysely<any> | undefined,
+): Promise<ModelInstance[]> {
+  const related: ModelInstance[] = [];
+  const assigned = new Set<ModelInstance>();
+  const store = (parent: ModelInstance, rows: ModelInstance[]) => {
+    const value = relation.toOne ? (rows[0] ?? null) : rows;
+    if (asAttr) (parent as any)[attr] = value;
+    else setRelationCache(parent, attr, value);
+    assigned.add(parent);
+  };
+  const base = queryset?.prefetchLookups.length ? queryset.withoutPrefetch() : queryset;
+  for (const batch of relation.prefetchBatches(parents, base)) {
+    const rows = await batch.queryset.using(batch.queryset.db ?? db).fetch();
+    const byKey = new Map<unknown, ModelInstance[]>();
+    for (const row of rows) {
+      const key = row[PARENT_KEY];
+      let group = byKey.get(key);
+      if (!group) byKey.set(key, (group = []));
+      group.push(row);
+      related.push(row);
+    }
+    for (const parent of batch.parents) store(parent, byKey.get(batch.parentKey(parent)) ?? []);
+  }
+  for (const parent of parents) if (!assigned.has(parent)) store(parent, []);
+  return related;
+}
+

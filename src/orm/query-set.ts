@@ -1,0 +1,317 @@
+import { type Kysely, sql } from 'kysely';
+import { errors, OrmError } from './errors.js';
+import { hydrate } from './hydrate.js';
+import type { FetchMode, ModelInstance } from './instance.js';
+import type { Model } from './model.js';
+import { type Prefetch, prefetchRelatedObjects, type PrefetchLookup, type ToAttrs } from './prefetch.js';
+import { type FilterInput, type FilterNode, Q, toFilterNode } from './q.js';
+import type { KeyRestriction } from './relations/relation.js';
+import { compileSelect, type CompiledSelect } from './sql/select.js';
+
+interface QueryState {
+  readonly model: Model<any, any>;
+  readonly db: Kysely<any> | undefined;
+  readonly filters: readonly FilterNode[];
+  readonly ordering: readonly string[] | undefined;
+  readonly low: number;
+  readonly high: number | undefined;
+  readonly only: readonly string[] | undefined;
+  readonly defer: readonly string[];
+  readonly selectRelated: readonly string[];
+  readonly prefetch: readonly PrefetchLookup[];
+  readonly restriction: KeyRestriction | undefined;
+  readonly fetchMode: FetchMode | undefined;
+  /** Rows already known (a prefetched relation): evaluating runs no query. */
+  readonly resultCache: readonly ModelInstance[] | undefined;
+}
+
+let defaultFetchMode: FetchMode = 'one';
+
+/** Sets the fetch mode of querysets that do not choose one (tests use 'raise'). */
+export function setDefaultFetchMode(mode: FetchMode): void {
+  defaultFetchMode = mode;
+}
+
+export function getDefaultFetchMode(): FetchMode {
+  return defaultFetchMode;
+}
+
+/**
+ * An immutable, lazy, awaitable query. Every method returns a new QuerySet;
+ * `await qs` runs it (plus one query per prefetched relation) and gives instances.
+ *
+ * ```ts
+ * const articles = await Article.objects.using(db)
+ *   .filter({ isPublished: true }).orderBy('-pubDate').slice(0, 10)
+ *   .selectRelated('author').prefetchRelated('tags');
+ * // select ... from "articles" as "t0" inner join "authors" as "t0_1" on ... where ("t0"."is_published" = $1)
+ * //   order by "t0"."pub_date" desc nulls last, "t0"."id" asc limit $2
+ * // select ..., "t0_through"."article_id" as "__pk" from "tags" as "t0" inner join "article_tags" ... where ... = any($1::bigint[])
+ * ```
+ */
+export class QuerySet<T extends ModelInstance = ModelInstance> implements PromiseLike<T[]> {
+  readonly #state: QueryState;
+
+  private constructor(state: QueryState) {
+    this.#state = state;
+  }
+
+  /** @internal */
+  static of<T extends ModelInstance>(model: Model<any, any>, db: Kysely<any> | undefined): QuerySet<T> {
+    return new QuerySet<T>({
+      model,
+      db,
+      filters: [],
+      ordering: undefined,
+      low: 0,
+      high: undefined,
+      only: undefined,
+      defer: [],
+      selectRelated: [],
+      prefetch: [],
+      restriction: undefined,
+      fetchMode: undefined,
+      resultCache: undefined,
+    });
+  }
+
+  #with<U extends ModelInstance = T>(changes: Partial<QueryState>): QuerySet<U> {
+    return new QuerySet<U>({ ...this.#state, resultCache: undefined, ...changes });
+  }
+
+  get model(): Model<any, any> {
+    return this.#state.model;
+  }
+
+  get db(): Kysely<any> | undefined {
+    return this.#state.db;
+  }
+
+  /** The lookups given to prefetchRelated, for the prefetcher. @internal */
+  get prefetchLookups(): readonly PrefetchLookup[] {
+    return this.#state.prefetch;
+  }
+
+  get isSliced(): boolean {
+    return this.#state.low > 0 || this.#state.high !== undefined;
+  }
+
+  /** True when the rows are already known (evaluating runs no query). */
+  get isEvaluated(): boolean {
+    return this.#state.resultCache !== undefined;
+  }
+
+  /** Runs on `db` (a Kysely instance or transaction). */
+  using(db: Kysely<any> | undefined): QuerySet<T> {
+    return new QuerySet<T>({ ...this.#state, db });
+  }
+
+  /** A copy that evaluates again (Django's `all()`); a cached relation stays cached. */
+  all(): QuerySet<T> {
+    return new QuerySet<T>(this.#state);
+  }
+
+  /** Rows matching every lookup: `filter({ isPublished: true, author__name__icontains: 'ann' })`. */
+  filter(...conditions: FilterInput[]): QuerySet<T> {
+    this.#assertNotSliced('filter');
+    return this.#with({ filters: [...this.#state.filters, ...conditions.map(toFilterNode)] });
+  }
+
+  /** Rows not matching: `exclude({ categoryId: null })` (a NULL condition counts as not matching). */
+  exclude(...conditions: FilterInput[]): QuerySet<T> {
+    this.#assertNotSliced('exclude');
+    return this.#with({ filters: [...this.#state.filters, Q.not(Q.and(...conditions))] });
+  }
+
+  /**
+   * `orderBy('-pubDate', 'id')`: '-' for descending; NULLs sort last either
+   * way and the primary key breaks remaining ties. With no arguments the
+   * model's default ordering applies.
+   */
+  orderBy(...fields: string[]): QuerySet<T> {
+    return this.#with({ ordering: fields });
+  }
+
+  /** Python's `qs[low:high]`; inside a Prefetch it applies to each parent separately. */
+  slice(low: number, high?: number): QuerySet<T> {
+    if (low < 0 || (high !== undefined && high < 0)) throw errors.negativeSlice();
+    const base = this.#state;
+    const newLow = base.low + low;
+    let newHigh = high === undefined ? base.high : base.low + high;
+    if (base.high !== undefined && newHigh !== undefined) newHigh = Math.min(newHigh, base.high);
+    return this.#with({ low: newLow, high: newHigh === undefined ? undefined : Math.max(newHigh, newLow) });
+  }
+
+  /** Loads only these fields (plus the pk and FK fields); `author__name` limits a joined model. */
+  only(...fields: string[]): QuerySet<T> {
+    return this.#with({ only: fields });
+  }
+
+  /** Loads every field but these. */
+  defer(...fields: string[]): QuerySet<T> {
+    return this.#with({ defer: [...this.#state.defer, ...fields] });
+  }
+
+  /** Loads to-one relations in the same query with JOINs: `selectRelated('author', 'comments__author')`. */
+  selectRelated(...paths: string[]): QuerySet<T> {
+    return this.#with({ selectRelated: [...new Set([...this.#state.selectRelated, ...paths])] });
+  }
+
+  /** Loads relations with one extra query each: strings (`'author__articles'`) or `Prefetch` objects. */
+  prefetchRelated<P extends PrefetchLookup[]>(...lookups: P): QuerySet<T & ToAttrs<P>> {
+    return this.#with<T & ToAttrs<P>>({ prefetch: [...this.#state.prefetch, ...lookups] });
+  }
+
+  /** What touching an unloaded relation on the results does: 'raise', 'one' or 'peers'. */
+  fetchMode(mode: FetchMode): QuerySet<T> {
+    return this.#with({ fetchMode: mode });
+  }
+
+  /** @internal narrows to a set of parents (the prefetcher and related managers). */
+  restrictTo(restriction: KeyRestriction): QuerySet<T> {
+    return this.#with({ restriction });
+  }
+
+  /** @internal the same query without its prefetch lookups (the prefetcher runs them). */
+  withoutPrefetch(): QuerySet<T> {
+    return this.#with({ prefetch: [] });
+  }
+
+  /** @internal a queryset whose rows are already known. */
+  withResultCache(rows: readonly ModelInstance[]): QuerySet<T> {
+    return new QuerySet<T>({ ...this.#state, resultCache: rows });
+  }
+
+  #assertNotSliced(method: string): void {
+    if (this.isSliced) throw new OrmError(`Cannot ${method} a query once a slice has been taken.`);
+  }
+
+  /** @internal */
+  compile(): CompiledSelect {
+    const s = this.#state;
+    return compileSelect({
+      model: s.model,
+      filters: s.filters,
+      ordering: s.ordering ?? s.model.meta.ordering,
+      low: s.low,
+      high: s.high,
+      only: s.only,
+      defer: s.defer,
+      selectRelated: s.selectRelated,
+      restriction: s.restriction,
+    });
+  }
+
+  /** The SQL and parameters this queryset runs (its first query). */
+  toSql(): { sql: string; parameters: readonly unknown[] } {
+    const compiled = this.compile().query.compile(this.#requireDb());
+    return { sql: compiled.sql, parameters: compiled.parameters };
+  }
+
+  #requireDb(): Kysely<any> {
+    if (!this.#state.db) throw errors.noDatabase(this.#state.model.name);
+    return this.#state.db;
+  }
+
+  /** Runs the query and its prefetches. */
+  async fetch(): Promise<T[]> {
+    if (this.#state.resultCache) return [...this.#state.resultCache] as T[];
+    const restriction = this.#state.restriction;
+    if (restriction && restriction.keys.length === 0) return [];
+    const db = this.#requireDb();
+    const compiled = this.compile();
+    const { rows } = await compiled.query.execute(db);
+    const instances = hydrate(compiled, rows, {
+      db,
+      peers: [],
+      fetchMode: this.#state.fetchMode ?? defaultFetchMode,
+    }) as T[];
+    if (this.#state.prefetch.length && instances.length) {
+      await prefetchRelatedObjects(instances, { db }, ...this.#state.prefetch);
+    }
+    return instances;
+  }
+
+  then<R1 = T[], R2 = never>(
+    onfulfilled?: ((value: T[]) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.fetch().then(onfulfilled, onrejected);
+  }
+
+  /** Synchronous iteration, only over rows already loaded (a prefetched relation). */
+  *[Symbol.iterator](): Iterator<T> {
+    const cache = this.#state.resultCache;
+    if (!cache) throw errors.syncIterationOfUnfetched(this.#state.model.name);
+    yield* cache as T[];
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    yield* await this.fetch();
+  }
+
+  /** The loaded rows as an array (sync; only for an evaluated queryset). */
+  toArray(): T[] {
+    return [...this];
+  }
+
+  /**
+   * Streams the rows in chunks, running the prefetches once per chunk, so
+   * memory stays bounded. Ordered by pk, chunks use keyset pagination.
+   */
+  async *iterator(options: { chunkSize?: number } = {}): AsyncGenerator<T> {
+    const chunkSize = options.chunkSize ?? 2000;
+    const s = this.#state;
+    const pk = s.model.meta.pk;
+    const ordering = s.ordering ?? s.model.meta.ordering;
+    const byPk = ordering.length === 0 || (ordering.length === 1 && ordering[0] === pk);
+    if (byPk && !this.isSliced) {
+      let last: unknown;
+      for (;;) {
+        const base = last === undefined ? this : this.filter({ [`${pk}__gt`]: last });
+        const rows = await base.orderBy(pk).slice(0, chunkSize).fetch();
+        yield* rows;
+        if (rows.length < chunkSize) return;
+        last = (rows[rows.length - 1] as any)[pk];
+      }
+    }
+    for (let offset = 0; ; offset += chunkSize) {
+      const end = s.high === undefined ? offset + chunkSize : Math.min(offset + chunkSize, s.high - s.low);
+      if (end <= offset) return;
+      const rows = await this.slice(offset, end).fetch();
+      yield* rows;
+      if (rows.length < end - offset) return;
+    }
+  }
+
+  /** Exactly one row matching the lookups, or DoesNotExist / MultipleObjectsReturned. */
+  async get(...conditions: FilterInput[]): Promise<T> {
+    const qs = conditions.length ? this.filter(...conditions) : this;
+    const rows = await qs.slice(0, 21).fetch();
+    if (rows.length === 0) throw errors.doesNotExist(this.#state.model.name);
+    if (rows.length > 1) throw errors.multipleReturned(this.#state.model.name, rows.length > 20 ? 'more than 20' : String(rows.length));
+    return rows[0];
+  }
+
+  /** The first row in the queryset's order (pk when unordered), or null. */
+  async first(): Promise<T | null> {
+    const rows = await this.slice(0, 1).fetch();
+    return rows[0] ?? null;
+  }
+
+  async count(): Promise<number> {
+    if (this.#state.resultCache) return this.#state.resultCache.length;
+    const { query } = this.compile();
+    const { rows } = await sql<{ count: number }>`select count(*) as count from (${query}) as c`.execute(this.#requireDb());
+    return Number(rows[0].count);
+  }
+
+  async exists(): Promise<boolean> {
+    if (this.#state.resultCache) return this.#state.resultCache.length > 0;
+    const { query } = this.slice(0, 1).compile();
+    const { rows } = await sql`select 1 as one from (${query}) as e`.execute(this.#requireDb());
+    return rows.length > 0;
+  }
+}
+
+export type { Prefetch };

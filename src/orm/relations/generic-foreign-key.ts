@@ -1,0 +1,82 @@
+import { sql } from 'kysely';
+import { errors } from '../errors.js';
+import type { ModelInstance } from '../instance.js';
+import type { Model } from '../model.js';
+import type { QuerySet } from '../query-set.js';
+import { type KeyRestriction, type PrefetchBatch, Relation, type RelationFactory, uniqueKeys } from './relation.js';
+
+export interface GenericForeignKeyOptions {
+  typeField: string;
+  idField: string;
+  /** Type value -> model, e.g. `{ article: Article, comment: Comment }`. */
+  models: Record<string, Model<any, any>>;
+}
+
+/**
+ * A polymorphic to-one: (type, id) columns naming a row of one of several
+ * models. It cannot be JOINed; prefetching it costs one query per type present.
+ */
+export class GenericForeignKey extends Relation {
+  readonly kind = 'genericForeignKey' as const;
+  readonly toOne = true;
+  override readonly nullable = true;
+
+  constructor(
+    source: Model<any, any>,
+    name: string,
+    readonly options: GenericForeignKeyOptions,
+  ) {
+    super(source, name, undefined);
+  }
+
+  get targets(): Record<string, Model<any, any>> {
+    return this.options.models;
+  }
+
+  parentKey(parent: ModelInstance): unknown {
+    return (parent as any)[this.options.idField];
+  }
+
+  restriction(keys: readonly unknown[]): KeyRestriction {
+    throw new Error(`${this.source.name}.${this.name} is generic: restrict per target type`);
+  }
+
+  override defaultQueryset(): QuerySet<any> {
+    throw new Error(`${this.source.name}.${this.name} is generic and has no single queryset`);
+  }
+
+  /** One batch per target type present among the parents. */
+  override prefetchBatches(parents: ModelInstance[], queryset: QuerySet<any> | undefined): PrefetchBatch[] {
+    const byType = new Map<string, ModelInstance[]>();
+    for (const parent of parents) {
+      const type = (parent as any)[this.options.typeField] as string;
+      if (!this.options.models[type]) continue;
+      let group = byType.get(type);
+      if (!group) byType.set(type, (group = []));
+      group.push(parent);
+    }
+    const batches: PrefetchBatch[] = [];
+    for (const [type, group] of byType) {
+      const model = this.options.models[type];
+      const keys = uniqueKeys(group, (p) => this.parentKey(p));
+      if (keys.length === 0) continue;
+      const pkColumn = model.meta.columnOf(model.meta.pk);
+      const base = queryset && queryset.model === model ? queryset : model.objects;
+      const restricted = base.restrictTo({ keys, keyColumn: (alias) => sql.ref(`${alias}.${pkColumn}`) });
+      batches.push({ queryset: restricted, parents: group, parentKey: (p) => this.parentKey(p) });
+    }
+    return batches;
+  }
+
+  override querysetFor(): QuerySet<any> {
+    throw errors.relationNotLoaded(this.source.name, this.name, `prefetchRelated('${this.name}')`);
+  }
+
+  override loadHint(): string {
+    return `prefetchRelated('${this.name}')`;
+  }
+}
+
+export function genericForeignKey(options: GenericForeignKeyOptions): RelationFactory {
+  return (source, name) => new GenericForeignKey(source, name, options);
+}

@@ -1,0 +1,48 @@
+import { sql } from 'kysely';
+import type { ModelInstance } from '../instance.js';
+import type { Model } from '../model.js';
+import { type KeyRestriction, Relation, type RelationFactory } from './relation.js';
+
+export interface GenericOptions {
+  /** Field of the target naming the parent's type, e.g. `targetType`. */
+  typeField: string;
+  /** Field of the target holding the parent's primary key, e.g. `targetId`. */
+  idField: string;
+  /** This parent model's type value, e.g. `'article'`. */
+  typeValue: string;
+}
+
+/** Rows of the target that point here through (type, id) columns, with no FK (to-many). */
+export class GenericRelation extends Relation {
+  readonly kind = 'genericRelation' as const;
+  readonly toOne = false;
+
+  constructor(
+    source: Model<any, any>,
+    name: string,
+    target: Model<any, any>,
+    readonly options: GenericOptions,
+  ) {
+    super(source, name, target);
+  }
+
+  parentKey(parent: ModelInstance): unknown {
+    return (parent as any)[this.source.meta.pk];
+  }
+
+  restriction(keys: readonly unknown[]): KeyRestriction {
+    const meta = this.target!.meta;
+    const idColumn = meta.columnOf(this.options.idField);
+    const typeColumn = meta.columnOf(this.options.typeField);
+    return {
+      keys,
+      keyColumn: (alias) => sql.ref(`${alias}.${idColumn}`),
+      where: (alias) => sql`${sql.ref(`${alias}.${typeColumn}`)} = ${this.options.typeValue}`,
+    };
+  }
+}
+
+/** `genericRelation(Reaction, { typeField: 'targetType', idField: 'targetId', typeValue: 'article' })` */
+export function genericRelation(target: Model<any, any>, options: GenericOptions): RelationFactory {
+  return (source, name) => new GenericRelation(source, name, target, options);
+}

@@ -1,0 +1,59 @@
+import { sql } from 'kysely';
+import type { ModelInstance } from '../instance.js';
+import type { Model } from '../model.js';
+import { type KeyRestriction, Relation, type RelationFactory } from './relation.js';
+
+export interface Through {
+  table: string;
+  /** Column of the through table pointing at the declaring (source) model. */
+  sourceColumn: string;
+  /** Column of the through table pointing at the target model. */
+  targetColumn: string;
+}
+
+/** Rows of the target linked through a join table (to-many, both directions). */
+export class ManyToMany extends Relation {
+  readonly kind = 'manyToMany' as const;
+  readonly toOne = false;
+
+  constructor(
+    source: Model<any, any>,
+    name: string,
+    target: Model<any, any>,
+    readonly through: Through,
+  ) {
+    super(source, name, target);
+  }
+
+  parentKey(parent: ModelInstance): unknown {
+    return (parent as any)[this.source.meta.pk];
+  }
+
+  restriction(keys: readonly unknown[]): KeyRestriction {
+    const { table, sourceColumn, targetColumn } = this.through;
+    const targetPk = this.target!.meta.columnOf(this.target!.meta.pk);
+    const throughAlias = (alias: string) => `${alias}_through`;
+    return {
+      keys,
+      keyColumn: (alias) => sql.ref(`${throughAlias(alias)}.${sourceColumn}`),
+      join: (alias) =>
+        sql`inner join ${sql.table(table)} as ${sql.id(throughAlias(alias))} on ${sql.ref(`${throughAlias(alias)}.${targetColumn}`)} = ${sql.ref(`${alias}.${targetPk}`)}`,
+    };
+  }
+}
+
+/**
+ * `manyToMany(Tag, { through: { table: 'article_tags', sourceColumn: 'article_id',
+ * targetColumn: 'tag_id' }, relatedName: 'articles' })`.
+ */
+export function manyToMany(target: Model<any, any>, options: { through: Through; relatedName?: string }): RelationFactory {
+  return (source, name) => {
+    const relation = new ManyToMany(source, name, target, options.through);
+    if (options.relatedName) {
+      const { table, sourceColumn, targetColumn } = options.through;
+      const reverse = { table, sourceColumn: targetColumn, targetColumn: sourceColumn };
+      target.addRelation(new ManyToMany(target, options.relatedName, source, reverse));
+    }
+    return relation;
+  };
+}

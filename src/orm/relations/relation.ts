@@ -1,0 +1,95 @@
+import type { RawBuilder } from 'kysely';
+import { errors } from '../errors.js';
+import { getRelationCache, hasRelationCache, type ModelInstance, ORIGIN } from '../instance.js';
+import type { Model } from '../model.js';
+import type { QuerySet } from '../query-set.js';
+import { RelatedManager } from '../related-manager.js';
+
+export type RelationKind = 'forwardFk' | 'reverseFk' | 'manyToMany' | 'genericRelation' | 'genericForeignKey';
+
+/**
+ * How a related queryset is narrowed to a set of parents: a key expression
+ * compared with ONE array parameter (`= any($1::bigint[])`), an optional join
+ * (the m2m through table) and an optional extra condition (a generic type).
+ * The key expression is also selected, so each row knows its parent.
+ */
+export interface KeyRestriction {
+  keys: readonly unknown[];
+  keyColumn: (alias: string) => RawBuilder<unknown>;
+  join?: (alias: string) => RawBuilder<unknown>;
+  where?: (alias: string) => RawBuilder<unknown>;
+}
+
+/** One query of a prefetch: the rows for `parents`, matched back by key. */
+export interface PrefetchBatch {
+  queryset: QuerySet<any>;
+  parents: ModelInstance[];
+  parentKey: (parent: ModelInstance) => unknown;
+}
+
+export type RelationFactory = (source: Model<any, any>, name: string) => Relation;
+
+/**
+ * What every relation kind implements, so the prefetch algorithm and the
+ * query compiler never branch on the kind (Django's prefetcher interface).
+ */
+export abstract class Relation {
+  abstract readonly kind: RelationKind;
+  /** Loaded with a JOIN (select_related) when true; a list otherwise. */
+  abstract readonly toOne: boolean;
+  readonly nullable: boolean = false;
+
+  constructor(
+    readonly source: Model<any, any>,
+    readonly name: string,
+    readonly target: Model<any, any> | undefined,
+  ) {}
+
+  /** The key of a parent that this relation's rows are matched on (null: no rows). */
+  abstract parentKey(parent: ModelInstance): unknown;
+
+  /** Narrows a queryset of the target to the given parent keys. */
+  abstract restriction(keys: readonly unknown[]): KeyRestriction;
+
+  /** The queryset used when a lookup gives none. */
+  defaultQueryset(): QuerySet<any> {
+    return this.target!.objects;
+  }
+
+  /** The queries that load this relation for `parents` (one, or one per generic type). */
+  prefetchBatches(parents: ModelInstance[], queryset: QuerySet<any> | undefined): PrefetchBatch[] {
+    const keys = uniqueKeys(parents, (parent) => this.parentKey(parent));
+    if (keys.length === 0) return [];
+    const base = queryset ?? this.defaultQueryset();
+    return [{ queryset: base.restrictTo(this.restriction(keys)), parents, parentKey: (p) => this.parentKey(p) }];
+  }
+
+  /** A queryset of this relation's rows for one parent (what a related manager runs). */
+  querysetFor(parent: ModelInstance): QuerySet<any> {
+    const key = this.parentKey(parent);
+    const base = this.defaultQueryset().using(parent[ORIGIN]?.db);
+    return base.restrictTo(this.restriction(key === null || key === undefined ? [] : [key]));
+  }
+
+  /** What `instance.<name>` returns. */
+  access(instance: ModelInstance): unknown {
+    if (this.toOne) {
+      if (hasRelationCache(instance, this.name)) return getRelationCache(instance, this.name);
+      throw errors.relationNotLoaded(this.source.name, this.name, this.loadHint());
+    }
+    return new RelatedManager(instance, this);
+  }
+
+  loadHint(): string {
+    return this.toOne ? `selectRelated('${this.name}')` : `prefetchRelated('${this.name}')`;
+  }
+}
+
+export function uniqueKeys(parents: ModelInstance[], keyOf: (parent: ModelInstance) => unknown): unknown[] {
+  const keys = new Set<unknown>();
+  for (const parent of parents) {
+    const key = keyOf(parent);
+    if (key !== null && key !== undefined) keys.add(key);
+  }
+  return [...keys];
+}

@@ -1,0 +1,75 @@
+import { sql, type RawBuilder } from 'kysely';
+import { errors } from '../errors.js';
+import type { Model } from '../model.js';
+import { ForwardFk } from '../relations/forward-fk.js';
+
+/** A to-one relation joined into a query, addressed by its `__` path. */
+export interface Join {
+  path: string;
+  alias: string;
+  model: Model<any, any>;
+  relation: ForwardFk;
+  parent: Join | undefined;
+  /** LEFT once any FK on the chain is nullable; INNER otherwise. */
+  left: boolean;
+}
+
+/**
+ * The joins of one SELECT. Filters, orderings and select_related that walk
+ * the same path share one join.
+ */
+export class JoinSet {
+  readonly joins: Join[] = [];
+  readonly #byPath = new Map<string, Join>();
+
+  constructor(
+    readonly model: Model<any, any>,
+    readonly alias: string,
+  ) {}
+
+  /** Joins each relation of `names` from the base model; returns the last join. */
+  walk(names: readonly string[], purpose: 'filter' | 'selectRelated'): Join | undefined {
+    let parent: Join | undefined;
+    let model = this.model;
+    for (let i = 0; i < names.length; i++) {
+      const path = names.slice(0, i + 1).join('__');
+      let join = this.#byPath.get(path);
+      if (!join) {
+        const relation = model.meta.relations[names[i]];
+        if (!(relation instanceof ForwardFk)) {
+          if (purpose === 'selectRelated') throw errors.invalidSelectRelated(model.name, names[i], toOneNames(model));
+          throw errors.unknownField(model.name, names[i], [...model.meta.fieldNames, ...toOneNames(model)]);
+        }
+        join = {
+          path,
+          alias: `${this.alias}_${this.joins.length + 1}`,
+          model: relation.target!,
+          relation,
+          parent,
+          left: (parent?.left ?? false) || relation.nullable,
+        };
+        this.joins.push(join);
+        this.#byPath.set(path, join);
+      }
+      parent = join;
+      model = join.model;
+    }
+    return parent;
+  }
+
+  /** The FROM clause's joins, in the order they were added. */
+  toSql(): RawBuilder<unknown> {
+    const parts = this.joins.map((join) => {
+      const parentAlias = join.parent?.alias ?? this.alias;
+      const kind = join.left ? sql.raw('left join') : sql.raw('inner join');
+      return sql`${kind} ${sql.table(join.model.meta.table)} as ${sql.id(join.alias)} on ${join.relation.joinOn(parentAlias, join.alias)}`;
+    });
+    return sql.join(parts, sql` `);
+  }
+}
+
+export function toOneNames(model: Model<any, any>): string[] {
+  return Object.values(model.meta.relations)
+    .filter((relation) => relation instanceof ForwardFk)
+    .map((relation) => relation.name);
+}
