@@ -3,6 +3,7 @@ import { errors } from './errors.js';
 import { getRelationCache, hasRelationCache, type ModelInstance, ORIGIN, PARENT_KEY, setRelationCache } from './instance.js';
 import type { QuerySet } from './query-set.js';
 import type { Relation } from './relations/relation.js';
+import { RowBudgetExceeded } from './row-budget.js';
 
 /**
  * A prefetch lookup with an optional queryset and target attribute, Django's
@@ -149,7 +150,11 @@ export async function prefetchRelatedObjects(
         continue;
       }
       const queryset = lookup.currentQueryset(level);
-      objects = await prefetchOneLevel(toFetch, relation, queryset, attr, asAttr, db);
+      try {
+        objects = await prefetchOneLevel(toFetch, relation, queryset, attr, asAttr, db);
+      } catch (error) {
+        throw error instanceof RowBudgetExceeded ? error.withLookup(prefetchTo) : error;
+      }
       done.set(prefetchTo, objects);
       // Lookups of the Prefetch queryset itself run on its results, after it.
       if (queryset?.prefetchLookups.length) {

@@ -6,6 +6,7 @@ import type { Model } from './model.js';
 import { type Prefetch, prefetchRelatedObjects, type PrefetchLookup, type ToAttrs } from './prefetch.js';
 import { type FilterInput, type FilterNode, Q, toFilterNode } from './q.js';
 import type { KeyRestriction } from './relations/relation.js';
+import { currentRowBudget, RowBudgetExceeded } from './row-budget.js';
 import { compileSelect, type CompiledSelect } from './sql/select.js';
 
 interface QueryState {
@@ -187,7 +188,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
   }
 
   /** @internal */
-  compile(): CompiledSelect {
+  compile(maxRows?: number): CompiledSelect {
     const s = this.#state;
     return compileSelect({
       model: s.model,
@@ -199,6 +200,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
       defer: s.defer,
       selectRelated: s.selectRelated,
       restriction: s.restriction,
+      maxRows,
     });
   }
 
@@ -219,8 +221,13 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
     const restriction = this.#state.restriction;
     if (restriction && restriction.keys.length === 0) return [];
     const db = this.#requireDb();
-    const compiled = this.compile();
+    const budget = currentRowBudget();
+    const compiled = this.compile(budget ? budget.remaining + 1 : undefined);
     const { rows } = await compiled.query.execute(db);
+    if (budget) {
+      budget.used += rows.length;
+      if (budget.used > budget.limit) throw new RowBudgetExceeded(budget.limit, undefined);
+    }
     const instances = hydrate(compiled, rows, {
       db,
       peers: [],

@@ -18,6 +18,8 @@ export interface SelectSpec {
   defer: readonly string[];
   selectRelated: readonly string[];
   restriction: KeyRestriction | undefined;
+  /** A cap on rows returned (a row budget), on top of any slice. */
+  maxRows?: number;
 }
 
 /** Which result columns become which instance's fields. */
@@ -132,10 +134,13 @@ export function compileSelect(spec: SelectSpec): CompiledSelect {
     const bounds = [sql`${sql.ref(`w.${ROW_NUMBER_ALIAS}`)} > ${spec.low}`];
     if (spec.high !== undefined) bounds.push(sql`${sql.ref(`w.${ROW_NUMBER_ALIAS}`)} <= ${spec.high}`);
     const inner = sql`select ${sql.join(selections)}, ${rowNumber} ${from}`;
-    const query = sql<Record<string, unknown>>`select * from (${inner}) as w where ${sql.join(bounds, sql` and `)} order by ${sql.ref(`w.${PARENT_KEY_ALIAS}`)}, ${sql.ref(`w.${ROW_NUMBER_ALIAS}`)}`;
+    const cap = spec.maxRows !== undefined ? sql` limit ${spec.maxRows}` : sql``;
+    const query = sql<Record<string, unknown>>`select * from (${inner}) as w where ${sql.join(bounds, sql` and `)} order by ${sql.ref(`w.${PARENT_KEY_ALIAS}`)}, ${sql.ref(`w.${ROW_NUMBER_ALIAS}`)}${cap}`;
     return { query, nodes, parentKeyAlias: PARENT_KEY_ALIAS };
   }
-  const limit = spec.high !== undefined ? sql` limit ${spec.high - spec.low}` : sql``;
+  const sliceRows = spec.high !== undefined ? spec.high - spec.low : undefined;
+  const rows = spec.maxRows === undefined ? sliceRows : Math.min(sliceRows ?? Infinity, spec.maxRows);
+  const limit = rows !== undefined ? sql` limit ${rows}` : sql``;
   const offset = spec.low > 0 ? sql` offset ${spec.low}` : sql``;
   const query = sql<Record<string, unknown>>`select ${sql.join(selections)} ${from} order by ${sql.join(order)}${limit}${offset}`;
   return { query, nodes, parentKeyAlias: restriction ? PARENT_KEY_ALIAS : undefined };

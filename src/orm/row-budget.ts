@@ -1,0 +1,50 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { OrmError } from './errors.js';
+
+/**
+ * A cap on how many rows the queries of one unit of work (an HTTP request)
+ * may load. Each query asks the database for at most the remaining budget
+ * plus one row, so an include explosion is stopped by the database, not
+ * after the rows have been shipped and hydrated.
+ */
+export class RowBudget {
+  used = 0;
+  constructor(readonly limit: number) {}
+
+  get remaining(): number {
+    return Math.max(0, this.limit - this.used);
+  }
+}
+
+export class RowBudgetExceeded extends OrmError {
+  override name = 'RowBudgetExceeded';
+  constructor(
+    readonly limit: number,
+    /** The prefetch path whose query went over the budget; undefined for the main query. */
+    readonly lookup: string | undefined,
+  ) {
+    super(`loading ${lookup ? `'${lookup}'` : 'the rows'} would exceed the budget of ${limit} rows`);
+  }
+
+  withLookup(lookup: string): RowBudgetExceeded {
+    return this.lookup ? this : new RowBudgetExceeded(this.limit, lookup);
+  }
+}
+
+const budgets = new AsyncLocalStorage<RowBudget>();
+
+/** Runs `fn` with a row budget: `await withRowBudget(20_000, () => qs)`. */
+export function withRowBudget<T>(limit: number, fn: () => Promise<T> | T): Promise<T> {
+  return budgets.run(new RowBudget(limit), async () => await fn());
+}
+
+/** Starts a row budget for the rest of the current async context (per HTTP request). */
+export function enterRowBudget(limit: number): RowBudget {
+  const budget = new RowBudget(limit);
+  budgets.enterWith(budget);
+  return budget;
+}
+
+export function currentRowBudget(): RowBudget | undefined {
+  return budgets.getStore();
+}
