@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One contender: how to start its server and whether it can run on this checkout. */
+export interface Implementation {
+  name: string;
+  /** Entry file relative to the repository root, run with `node --import tsx`. */
+  entry: string;
+  /** Extra environment for the child. */
+  env: Record<string, string>;
+  /** Why it cannot run here (missing build step), or null when it can. */
+  unavailable(root: string): string | null;
+}
+
+const needs = (path: string, why: string) => (root: string) => (existsSync(join(root, path)) ? null : why);
+
+/** All implementations, the reference (`raw`) first: every other one must return its exact `data`. */
+export const IMPLEMENTATIONS: readonly Implementation[] = [
+  {
+    name: 'raw',
+    entry: 'bench/raw/server.ts',
+    env: {},
+    unavailable: () => null,
+  },
+  {
+    name: 'loom',
+    entry: 'src/server.ts',
+    // Quiet logs (a log line per request would be measured too) and no rate limit.
+    env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
+    unavailable: needs('src/app.ts', 'the REST service (src/app.ts) does not exist yet'),
+  },
+  {
+    name: 'drizzle',
+    entry: 'bench/peers/drizzle/server.ts',
+    env: {},
+    unavailable: needs('bench/peers/node_modules/drizzle-orm', 'run `npm install --prefix bench/peers` first'),
+  },
+  {
+    name: 'naive',
+    entry: 'bench/naive/server.ts',
+    env: {},
+    unavailable: (root) =>
+      needs('src/orm/READY', 'the ORM is not ready (src/orm/READY missing)')(root) ??
+      needs('bench/naive/server.ts', 'bench/naive/server.ts does not exist yet')(root),
+  },
+];
+
+/**
+ * SQL statements a response says its request ran: `x-query-count` from the
+ * bench servers, or the service's `Server-Timing: db;...;desc="N queries"`.
+ */
+export function queriesFromHeaders(headers: Headers): number | null {
+  const counted = headers.get('x-query-count');
+  if (counted !== null) return Number(counted);
+  const timing = /desc="(\d+) quer/.exec(headers.get('server-timing') ?? '');
+  return timing ? Number(timing[1]) : null;
+}

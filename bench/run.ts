@@ -1,0 +1,94 @@
+/**
+ * `npm run bench [-- --quick] [-- --only=raw,loom]`: starts every implementation's
+ * server, checks that all return identical `data` for every scenario, drives
+ * them with autocannon in interleaved rounds, and writes bench/results/latest.{json,md,svg}.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { prepareBenchDatabase, postgresVersion } from './lib/bench-database.js';
+import { renderChart } from './lib/chart-svg.js';
+import { startChildServer, type ChildServer } from './lib/child-server.js';
+import { IMPLEMENTATIONS } from './lib/implementations.js';
+import { measureAll, plannedWork, type LoadPlan } from './lib/measure.js';
+import { createProgressBar } from './lib/progress-bar.js';
+import { buildResults, renderMarkdown, type RunInfo } from './lib/report.js';
+import { CHART_PAGE_SIZE, SCENARIOS } from './lib/scenarios.js';
+import { verifyIdenticalData } from './lib/verify.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = join(ROOT, 'bench', 'results');
+
+// Full: about 8 minutes with four implementations; quick: about 1 minute.
+const PLANS: Record<'full' | 'quick', LoadPlan> = {
+  full: { warmupSeconds: 1, rounds: 3, roundSeconds: 3, connections: 10 },
+  quick: { warmupSeconds: 0.5, rounds: 1, roundSeconds: 1, connections: 10 },
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, scale: { type: 'string', default: '1' } },
+  });
+  const plan = PLANS[values.quick ? 'quick' : 'full'];
+  const wanted = values.only?.split(',').map((s) => s.trim());
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+
+  const url = await prepareBenchDatabase(Number(values.scale), log);
+  const skipped: string[] = [];
+  const chosen = IMPLEMENTATIONS.filter((impl) => {
+    if (wanted && !wanted.includes(impl.name)) return false;
+    const why = impl.unavailable(ROOT);
+    if (why) skipped.push(`${impl.name} (${why})`);
+    return !why;
+  });
+  for (const line of skipped) log(`skipping ${line}`);
+  if (chosen.length === 0) throw new Error('no implementation to run');
+
+  const loadBefore = loadavg()[0];
+  const servers: ChildServer[] = [];
+  try {
+    for (const impl of chosen) {
+      log(`starting ${impl.name}`);
+      servers.push(await startChildServer({
+        name: impl.name,
+        entry: impl.entry,
+        cwd: ROOT,
+        env: { ...impl.env, DATABASE_URL: url },
+        readyPath: `/${SCENARIOS[0].resource}?page%5Bsize%5D=1&include=${encodeURIComponent(SCENARIOS[0].include)}`,
+      }));
+    }
+    log(`verifying identical data across ${servers.map((s) => s.name).join(', ')}`);
+    const counts = await verifyIdenticalData(servers);
+    log('data identical for every scenario and page size');
+
+    const progress = createProgressBar(plannedWork(plan, servers.length));
+    const measurements = await measureAll(servers, plan, progress);
+    progress.finish();
+
+    const results = buildResults(measurements, counts);
+    const info: RunInfo = {
+      date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+      machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`,
+      node: process.version,
+      postgres: await postgresVersion(url),
+      plan: `${values.quick ? 'quick' : 'full'}: ${plan.connections} connections, ${plan.warmupSeconds} s warm-up, ${plan.rounds} × ${plan.roundSeconds} s interleaved rounds`,
+      load: `${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
+      skipped,
+    };
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(RESULTS, 'latest.md'), renderMarkdown(results, info));
+    writeFileSync(join(RESULTS, 'latest.svg'), renderChart(results, CHART_PAGE_SIZE, `${info.machine} · Node ${info.node} · ${info.postgres}`));
+    log(`wrote ${join('bench', 'results', 'latest.{json,md,svg}')}`);
+    process.stdout.write(renderMarkdown(results, info));
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`\nbench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
