@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=raw,loom]`: starts every implementation's
+ * `npm run bench [-- --quick] [-- --only=raw,loom] [-- --verify-only]`: starts every implementation's
  * server, checks that all return identical `data` for every scenario, drives
  * them with autocannon in interleaved rounds, and writes bench/results/latest.{json,md,svg}.
  */
@@ -29,7 +29,10 @@ const PLANS: Record<'full' | 'quick', LoadPlan> = {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, scale: { type: 'string', default: '1' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      'verify-only': { type: 'boolean', default: false },
+      only: { type: 'string' }, scale: { type: 'string', default: '1' } },
   });
   const plan = PLANS[values.quick ? 'quick' : 'full'];
   const wanted = values.only?.split(',').map((s) => s.trim());
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
     log(`verifying identical data across ${servers.map((s) => s.name).join(', ')}`);
     const counts = await verifyIdenticalData(servers);
     log('data identical for every scenario and page size');
+    if (values['verify-only']) return;
 
     const progress = createProgressBar(plannedWork(plan, servers.length));
     const measurements = await measureAll(servers, plan, progress);
