@@ -222,3 +222,14 @@ t.test('.dockerignore keeps local artifacts out but lets the build inputs in', a
   );
   for (const input of inputs) t.notOk(ignored.includes(input), `${input} is copied, so not ignored`);
 });
+
+t.test('scripts/image-smoke.sh replays this Dockerfile', async (t) => {
+  const script = read('scripts/image-smoke.sh');
+  const [, inputs] = /^BUILD_INPUTS=\(([^)]*)\)$/m.exec(script) ?? [];
+  const copied = all(build!, 'COPY').flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+  t.same(inputs?.split(/\s+/).sort(), copied.sort(), 'the same build inputs');
+  t.ok(script.includes(`node ${execForm(last(runtime, 'CMD')!.args)[1]}`), 'the same entry point');
+  t.match(script, /npm ci --omit=dev/);
+  const syntax = spawn('bash', ['-n', join(root, 'scripts', 'image-smoke.sh')], { stdio: 'ignore' });
+  t.equal(await new Promise((resolve) => syntax.on('exit', resolve)), 0, 'bash -n accepts it');
+});
