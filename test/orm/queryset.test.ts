@@ -191,7 +191,8 @@ t.test('QuerySet', async (t) => {
       await t.rejects(async () => await articles.filter({ titel: 'x' }),
         { message: /'titel'.*Choices are: .*\btitle\b/ });
       await t.rejects(async () => await articles.filter({ title__near: 'x' }), { message: /'near'.*icontains/ });
-      await t.rejects(async () => await articles.filter({ author__nmae: 'x' }), { message: /'nmae'.*Choices are: .*\bname\b/ });
+      // Django: an unknown name after a relation is read as a lookup on it ("Related Field got invalid lookup").
+      await t.rejects(async () => await articles.filter({ author__nmae: 'x' }), { name: 'FieldError', message: /'nmae'/ });
       await t.rejects(async () => await articles.orderBy('-titel'), { message: /'titel'.*\btitle\b/ });
       await t.rejects(async () => await articles.only('titel'), { message: /'titel'.*\btitle\b/ });
     });
