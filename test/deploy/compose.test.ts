@@ -118,7 +118,10 @@ t.test('every variable compose passes is one the service reads, with valid value
 
 t.test('seed is an opt-in profile', async (t) => {
   t.same(seed.profiles, ['seed']);
-  t.same(seed.command, ['node', 'dist/src/cli/seed.js']);
+  t.same(seed.command?.slice(0, 3), ['node', 'dist/src/cli/seed.js', '--scale']);
+  t.equal(interpolate(seed.command![3], {}), '0.1', 'a small data set by default');
+  t.equal(interpolate(seed.command![3], { DEMO_SCALE: '2' }), '2', 'DEMO_SCALE from the shell sets it');
+  t.ok(existsSync(join(root, 'src', 'cli', 'seed.ts')), 'its source exists');
   t.same(seed.depends_on, { migrate: { condition: 'service_completed_successfully' } });
   t.equal(seed.restart, 'no');
 });
