@@ -90,6 +90,13 @@ export const problems = {
   /** Fastify's own 4xx (bad JSON, unsupported media type, ...): its message is meant for clients. */
   clientError: (status: number, message: string) =>
     new ApiProblem(status, 'bad-request', status === 400 ? 'Bad Request' : 'Client Error', message),
+  tooManyRows: (limit: number) =>
+    new ApiProblem(
+      400,
+      'too-many-rows',
+      'Request too large',
+      `this request would load more than ${limit} rows; ask for a smaller page[size], fewer includes, or presets such as comments:recent5`,
+    ),
   databaseUnavailable: (retryAfterSeconds: number) =>
     new ApiProblem(503, 'database-unavailable', 'Service Unavailable', 'the database is unreachable; retry later', undefined, {
       'retry-after': String(retryAfterSeconds),

@@ -78,12 +78,12 @@ function addPath(tree: IncludeTree, path: string, catalog: Catalog): void {
     if (!NAME.test(name) || extra !== undefined || (presetToken !== undefined && !NAME.test(presetToken))) {
       throw badToken(PARAM, segment, `'${segment}' is not a valid include segment: expected relation or relation:preset (letters and digits)`);
     }
-    const relation = resource.relations[name];
+    const relation: RelationShape | undefined = resource.relations[name];
     if (!relation) {
       throw badToken(PARAM, name, `unknown relation '${name}' on ${resource.name}; expected one of ${oneOf(Object.keys(resource.relations))}`);
     }
-    const target = relation.load === 'generic' ? undefined : catalog.get(relation.targets[0]);
-    const preset = presetToken === undefined ? undefined : choosePreset(resource, relation, target, presetToken);
+    const target: ResourceShape | undefined = relation.load === 'generic' ? undefined : catalog.get(relation.targets[0]);
+    const preset: ChosenPreset | undefined = presetToken === undefined ? undefined : choosePreset(resource, relation, target, presetToken);
     let node = children.get(name);
     if (!node) {
       node = { relation, resource: target, preset, children: new Map() };

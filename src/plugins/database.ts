@@ -1,0 +1,49 @@
+/**
+ * The database of one app: decorates `app.database` and `app.readSnapshot`,
+ * and closes the database when the app closes (when the app owns it).
+ */
+import type { FastifyInstance } from 'fastify';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    database: Database;
+    /** Runs a request's reads in one consistent snapshot (see `registerDatabase`). */
+    readSnapshot<T>(read: (db: Kysely<any>) => Promise<T>): Promise<T>;
+  }
+}
+
+export interface DatabasePluginOptions {
+  database: Database;
+  /** Close the database on `app.close()` (the server owns it; tests close their own). */
+  ownsDatabase: boolean;
+  /** Per-request statement timeout on PostgreSQL (ms); 0 disables it. */
+  statementTimeoutMs: number;
+}
+
+/**
+ * On PostgreSQL, each request reads in one `repeatable read, read only`
+ * transaction, so the page and its prefetches see the same snapshot, with a
+ * `SET LOCAL statement_timeout`. PGlite has a single connection that its
+ * Kysely driver shares between concurrent requests, so a transaction there
+ * would interleave with other requests' queries: it reads without one.
+ */
+export function registerDatabase(app: FastifyInstance, options: DatabasePluginOptions): void {
+  const { database, statementTimeoutMs } = options;
+  app.decorate('database', database);
+  const timeout = Math.trunc(statementTimeoutMs);
+  app.decorate('readSnapshot', function readSnapshot<T>(read: (db: Kysely<any>) => Promise<T>): Promise<T> {
+    if (database.kind !== 'postgres') return read(database.db);
+    return database.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute(async (trx) => {
+        // SET takes no bind parameters; `timeout` is an integer from the validated config.
+        if (timeout > 0) await sql.raw(`set local statement_timeout = ${timeout}`).execute(trx);
+        return read(trx);
+      });
+  });
+  if (options.ownsDatabase) app.addHook('onClose', async () => database.close());
+}

@@ -1,0 +1,61 @@
+/**
+ * Running a plan: the page query (filters, ordering, keyset, size + 1 rows to
+ * know whether there is a next page) or the detail query, with the planned
+ * includes, then converting the instances to response objects.
+ */
+import type { Kysely } from 'kysely';
+import type { ModelInstance, QuerySet } from '../orm/index.js';
+import { compileConverter } from '../serializers/converter.js';
+import { encodeCursor } from './cursor.js';
+import { filterArguments, keysetCondition, planIncludes } from './planner.js';
+import type { ParsedListRequest, ParsedRequest } from './request-parser.js';
+import type { Resource } from './resources/index.js';
+import { orderByArguments } from './sort-parser.js';
+
+type Resources = ReadonlyMap<string, Resource>;
+
+export interface LoadedPage {
+  data: Record<string, unknown>[];
+  /** The cursor of the next page, or null on the last page. */
+  nextCursor: string | null;
+}
+
+/** Loads one page of `resource` as asked by `request`. */
+export async function loadPage(db: Kysely<any>, resource: Resource, request: ParsedListRequest, resources: Resources): Promise<LoadedPage> {
+  let queryset = (resource.model.objects as QuerySet<any>).using(db);
+  for (const condition of filterArguments(request.filters)) queryset = queryset.filter(condition as any);
+  if (request.after) queryset = queryset.filter(keysetCondition(request.ordering, request.after, resource));
+  queryset = queryset.orderBy(...orderByArguments(request.ordering)).slice(0, request.pageSize + 1);
+  // The ordering fields are loaded even when a fieldset leaves them out: the next cursor needs them.
+  const fields = withFields(request, resource, request.ordering.map((key) => key.field));
+  const rows: ModelInstance[] = await planIncludes(queryset, resource, request.include.children, fields, resources);
+  const page = rows.slice(0, request.pageSize);
+  const last = page[page.length - 1] as (ModelInstance & Record<string, unknown>) | undefined;
+  const nextCursor =
+    rows.length > request.pageSize && last
+      ? encodeCursor(request.binding, request.ordering.map((key) => last[key.field] as never))
+      : null;
+  const convert = compileConverter(resource, request.include.children, request.fields, resources);
+  return { data: page.map(convert), nextCursor };
+}
+
+/** Loads one object by id, or undefined. */
+export async function loadOne(
+  db: Kysely<any>,
+  resource: Resource,
+  id: number,
+  request: ParsedRequest,
+  resources: Resources,
+): Promise<Record<string, unknown> | undefined> {
+  const queryset = (resource.model.objects as QuerySet<any>).using(db).filter({ id });
+  const rows: ModelInstance[] = await planIncludes(queryset, resource, request.include.children, request.fields, resources);
+  if (rows.length === 0) return undefined;
+  return compileConverter(resource, request.include.children, request.fields, resources)(rows[0]);
+}
+
+/** The request's fieldsets with `extra` fields of the root resource added to what is loaded. */
+function withFields(request: ParsedRequest, resource: Resource, extra: string[]): ParsedRequest['fields'] {
+  const own = request.fields.get(resource.name);
+  if (!own) return request.fields;
+  return new Map([...request.fields, [resource.name, [...new Set([...own, ...extra])]]]);
+}

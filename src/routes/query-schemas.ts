@@ -1,0 +1,55 @@
+/**
+ * The query and path parameters of the resource routes, as zod schemas for
+ * the OpenAPI document. Validation itself is done by the parsers
+ * (request-parser.ts), whose errors name the offending token.
+ */
+import { z } from 'zod';
+import { PAGE_SIZE } from './page-parser.js';
+import { describeInclude, includeExamples } from './include-docs.js';
+import type { Resource } from './resources/index.js';
+
+function fieldsParameters(resources: ReadonlyMap<string, Resource>): Record<string, z.ZodType> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const resource of resources.values()) {
+    shape[`fields[${resource.name}]`] = z
+      .string()
+      .optional()
+      .describe(`Sparse fieldset for every ${resource.name} object in the response (id is always present): comma-separated from ${Object.keys(resource.fields).join(', ')}`);
+  }
+  return shape;
+}
+
+function includeParameter(resource: Resource, resources: ReadonlyMap<string, Resource>): z.ZodType {
+  return z.string().optional().meta({ description: describeInclude(resource, resources), examples: includeExamples(resource, resources) });
+}
+
+/** `include` and `fields[...]`: the parameters of a detail route. */
+export function detailQuerySchema(resource: Resource, resources: ReadonlyMap<string, Resource>): z.ZodType {
+  return z.object({ include: includeParameter(resource, resources), ...fieldsParameters(resources) });
+}
+
+/** The parameters of a list route. */
+export function listQuerySchema(resource: Resource, resources: ReadonlyMap<string, Resource>): z.ZodType {
+  const filters: Record<string, z.ZodType> = {};
+  for (const name of resource.filters) {
+    const field = resource.fields[name];
+    const kind = field.kind === 'boolean' ? 'true or false' : field.kind === 'text' ? 'a string' : 'an integer';
+    filters[`filter[${name}]`] = z
+      .string()
+      .optional()
+      .describe(`Only ${resource.name} whose ${name} is ${kind}${field.nullable ? ', or null (IS NULL)' : ''}; a comma-separated list means any of them`);
+  }
+  return z.object({
+    include: includeParameter(resource, resources),
+    sort: z
+      .string()
+      .optional()
+      .describe(`Comma-separated fields, '-' for descending (default id): ${Object.keys(resource.fields).join(', ')}. NULLs last; id breaks ties.`),
+    ...filters,
+    'page[size]': z.string().optional().describe(`Rows per page, ${PAGE_SIZE.min} to ${PAGE_SIZE.max} (default ${PAGE_SIZE.default})`),
+    'page[after]': z.string().optional().describe('Opaque cursor from links.next; only valid with the sort and filters it came with'),
+    ...fieldsParameters(resources),
+  });
+}
+
+export const IdParams = z.object({ id: z.string().describe('A positive integer below 2^63') });

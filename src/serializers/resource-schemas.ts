@@ -1,0 +1,60 @@
+/**
+ * One zod 4 schema per resource, derived from its declaration (fields and
+ * relations come from the model, so the schema cannot drift from what the
+ * planner loads). Each carries `.meta({ id })`, so OpenAPI gets a component
+ * per resource and `$ref`s between them; relations are getters because the
+ * graph has cycles (article → author → articles).
+ *
+ * Fields other than `id` are optional in the schema: sparse fieldsets
+ * (`fields[articles]=title`) leave them out. Included relations are optional:
+ * a relation appears only when included.
+ */
+import { z } from 'zod';
+import type { Resource } from '../routes/resources/index.js';
+import type { FieldKind, RelationShape, ScalarField } from '../routes/resources/resource.js';
+
+export type ResourceSchemas = ReadonlyMap<string, z.ZodObject>;
+
+const SCALARS: Record<FieldKind, () => z.ZodType> = {
+  id: () => z.int().positive(),
+  integer: () => z.int(),
+  text: () => z.string(),
+  boolean: () => z.boolean(),
+  timestamp: () => z.iso.datetime().describe('ISO 8601 in UTC with milliseconds'),
+};
+
+function scalarSchema(name: string, field: ScalarField): z.ZodType {
+  const base = SCALARS[field.kind]();
+  const nullable = field.nullable ? base.nullable() : base;
+  return name === 'id' ? nullable : nullable.optional();
+}
+
+function relationSchema(relation: RelationShape, schemas: ResourceSchemas): z.ZodType {
+  const targets = relation.targets.map((name) => schemas.get(name)!);
+  if (relation.load === 'toMany') return z.array(targets[0]).optional();
+  const one = targets.length === 1 ? targets[0] : z.union(targets);
+  return (relation.nullable ? one.nullable() : one).optional();
+}
+
+/** Singular PascalCase component name of a resource: `articles` → `Article`. */
+export function componentName(resource: Resource): string {
+  return resource.model.name;
+}
+
+/** Builds the schema of every resource; relation properties resolve lazily through the map. */
+export function buildResourceSchemas(resources: ReadonlyMap<string, Resource>): ResourceSchemas {
+  const schemas = new Map<string, z.ZodObject>();
+  for (const resource of resources.values()) {
+    const shape: Record<string, z.ZodType> = {};
+    for (const [name, field] of Object.entries(resource.fields)) shape[name] = scalarSchema(name, field);
+    for (const relation of Object.values(resource.relations)) {
+      Object.defineProperty(shape, relation.name, { enumerable: true, get: () => relationSchema(relation, schemas) });
+    }
+    const schema = z.object(shape).meta({
+      id: componentName(resource),
+      description: `${resource.description} Fields other than id are left out by a sparse fieldset (fields[${resource.name}]); a relation appears only when included.`,
+    });
+    schemas.set(resource.name, schema);
+  }
+  return schemas;
+}
