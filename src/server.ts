@@ -1,0 +1,74 @@
+/**
+ * `npm start`: configuration from the environment, a database (PostgreSQL
+ * with DATABASE_URL; otherwise an embedded PGlite, migrated and filled with
+ * demo data), then the app listens. SIGTERM / SIGINT close it gracefully.
+ */
+import { buildApp } from './app.js';
+import { loadConfigOrExit } from './config.js';
+import { createDatabase } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { hasDemoData, seedDemoData } from './seed/index.js';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const database = await createDatabase({
+    url: config.databaseUrl,
+    dataDir: config.pgliteDataDir,
+    poolMax: config.poolMax,
+    connectionTimeoutMs: config.poolTimeoutMs,
+  });
+  const app = await buildApp({
+    database,
+    ownsDatabase: true,
+    statementTimeoutMs: config.statementTimeoutMs,
+    rowBudget: config.rowBudget,
+    bodyLimitBytes: config.bodyLimitBytes,
+    logger: { level: config.logLevel },
+  });
+  const log = app.log;
+  const planned = `http://${config.host}:${config.port}`;
+  log.info(`loom starting: API at ${planned}, docs at ${planned}/docs`);
+
+  if (database.kind === 'pglite') {
+    log.info(`database: embedded PGlite (${config.pgliteDataDir ?? 'in memory'})`);
+    await migrateToLatest(database.db);
+    if (await hasDemoData(database.db)) {
+      log.info('demo data already present');
+    } else {
+      log.info(`loading demo data at scale ${config.demoScale}…`);
+      const summary = await seedDemoData(database.db, { scale: config.demoScale });
+      log.info({ rows: summary.rows }, `demo data loaded in ${Math.round(summary.durationMs)} ms`);
+    }
+  } else {
+    // A real server is migrated by `npm run migrate` and seeded on purpose only.
+    log.info('database: PostgreSQL (DATABASE_URL)');
+  }
+
+  const address = await app.listen({ port: config.port, host: config.host });
+  log.info(`API at ${address}  (try ${address}/articles?include=author,tags,comments:recent5)`);
+  log.info(`docs at ${address}/docs  (OpenAPI document at ${address}/docs/json)`);
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info(`${signal}: closing`);
+    // A hung connection must not keep the process alive forever.
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (error) => {
+        log.error({ err: error }, 'error while closing');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
