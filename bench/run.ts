@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { prepareBenchDatabase, postgresVersion } from './lib/bench-database.js';
 import { renderChart } from './lib/chart-svg.js';
 import { startChildServer, type ChildServer } from './lib/child-server.js';
-import { IMPLEMENTATIONS } from './lib/implementations.js';
+import { entryOf, IMPLEMENTATIONS } from './lib/implementations.js';
 import { measureAll, plannedWork, type LoadPlan } from './lib/measure.js';
 import { createProgressBar } from './lib/progress-bar.js';
 import { buildResults, renderMarkdown, type RunInfo } from './lib/report.js';
@@ -53,10 +53,11 @@ async function main(): Promise<void> {
   const servers: ChildServer[] = [];
   try {
     for (const impl of chosen) {
-      log(`starting ${impl.name}`);
+      const entry = entryOf(impl, ROOT);
+      log(`starting ${impl.name} (${entry})`);
       servers.push(await startChildServer({
         name: impl.name,
-        entry: impl.entry,
+        entry,
         cwd: ROOT,
         env: { ...impl.env, DATABASE_URL: url },
         readyPath: `/${SCENARIOS[0].resource}?page%5Bsize%5D=1&include=${encodeURIComponent(SCENARIOS[0].include)}`,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 export interface Implementation {
   name: string;
   /** Entry file relative to the repository root, run with `node --import tsx`. */
-  entry: string;
+  entry: string | ((root: string) => string);
   /** Extra environment for the child. */
   env: Record<string, string>;
   /** Why it cannot run here (missing build step), or null when it can. */
@@ -24,7 +24,8 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
   },
   {
     name: 'loom',
-    entry: 'src/server.ts',
+    // The service's own entry (`npm start`); before it exists, a stand-in over buildApp.
+    entry: (root) => (existsSync(join(root, 'src/server.ts')) ? 'src/server.ts' : 'bench/lib/loom-server.ts'),
     // Quiet logs (a log line per request would be measured too) and no rate limit.
     env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
     unavailable: needs('src/app.ts', 'the REST service (src/app.ts) does not exist yet'),
@@ -44,6 +45,11 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
       needs('bench/naive/server.ts', 'bench/naive/server.ts does not exist yet')(root),
   },
 ];
+
+/** The entry file an implementation runs from in this checkout. */
+export function entryOf(implementation: Implementation, root: string): string {
+  return typeof implementation.entry === 'string' ? implementation.entry : implementation.entry(root);
+}
 
 /**
  * SQL statements a response says its request ran: `x-query-count` from the
