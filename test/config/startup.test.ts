@@ -51,7 +51,7 @@ t.test('loadConfigOrExit: a bad variable exits 1 with one clear line', async (t)
   t.equal(good.stdout, 'started\n');
 });
 
-for (const entry of ['src/cli/migrate.ts', 'src/cli/seed.ts']) {
+for (const entry of ['src/server.ts', 'src/cli/migrate.ts', 'src/cli/seed.ts']) {
   t.test(`${entry} with PORT=abc exits non-zero naming PORT, without a stack trace`, async (t) => {
     t.ok(existsSync(join(root, entry)), `${entry} exists`);
     // A DATABASE_URL nobody listens on: the configuration must fail before any connection attempt.

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -165,6 +165,7 @@ t.test('PID 1 is tini, which forwards SIGTERM to node', async (t) => {
 t.test('CMD runs the compiled server with node, not npm or tsx', async (t) => {
   const cmd = execForm(last(runtime, 'CMD')!.args);
   t.same(cmd, ['node', 'dist/src/server.js']);
+  t.ok(existsSync(join(root, 'src', 'server.ts')), 'its source src/server.ts exists');
 });
 
 /** The HEALTHCHECK's command line. */
