@@ -4,7 +4,55 @@
  * can point at each other in both directions. Declaring a forward FK or a
  * many-to-many with a `relatedName` also installs the reverse relation.
  */
-import { defineModel, field, forwardFk, genericForeignKey, genericRelation, manyToMany } from '../orm/index.js';
+import {
+  defineModel,
+  field,
+  forwardFk,
+  genericForeignKey,
+  genericRelation,
+  type InstanceOf,
+  manyToMany,
+  type RelatedManager,
+} from '../orm/index.js';
+
+/*
+ * The TypeScript shape of each model's relations. Models that point at each
+ * other cannot infer these, so they are spelled out once here; `relate()`
+ * below attaches the same relations at run time.
+ */
+export interface AuthorRelations {
+  articles: RelatedManager<ArticleInstance>;
+  comments: RelatedManager<CommentInstance>;
+}
+export interface CategoryRelations {
+  articles: RelatedManager<ArticleInstance>;
+}
+export interface ArticleRelations {
+  author: AuthorInstance;
+  category: CategoryInstance | null;
+  tags: RelatedManager<TagInstance>;
+  comments: RelatedManager<CommentInstance>;
+  reactions: RelatedManager<ReactionInstance>;
+}
+export interface TagRelations {
+  articles: RelatedManager<ArticleInstance>;
+}
+export interface CommentRelations {
+  article: ArticleInstance;
+  author: AuthorInstance | null;
+  reactions: RelatedManager<ReactionInstance>;
+}
+export interface ReactionRelations {
+  author: AuthorInstance | null;
+  target: ArticleInstance | CommentInstance | null;
+}
+
+export type AuthorInstance = InstanceOf<typeof Author>;
+export type CategoryInstance = InstanceOf<typeof Category>;
+export type ArticleInstance = InstanceOf<typeof Article>;
+export type TagInstance = InstanceOf<typeof Tag>;
+export type CommentInstance = InstanceOf<typeof Comment>;
+export type ReactionInstance = InstanceOf<typeof Reaction>;
 
 export const Author = defineModel('Author', {
   table: 'authors',
@@ -16,13 +64,13 @@ export const Author = defineModel('Author', {
     createdAt: field.timestamp(),
   },
   ordering: ['id'],
-});
+}).withRelations<AuthorRelations>();
 
 export const Category = defineModel('Category', {
   table: 'categories',
   fields: { id: field.id(), name: field.text(), slug: field.text() },
   ordering: ['id'],
-});
+}).withRelations<CategoryRelations>();
 
 export const Article = defineModel('Article', {
   table: 'articles',
@@ -37,13 +85,13 @@ export const Article = defineModel('Article', {
     createdAt: field.timestamp(),
   },
   ordering: ['id'],
-});
+}).withRelations<ArticleRelations>();
 
 export const Tag = defineModel('Tag', {
   table: 'tags',
   fields: { id: field.id(), name: field.text(), active: field.boolean() },
   ordering: ['name'],
-});
+}).withRelations<TagRelations>();
 
 export const Comment = defineModel('Comment', {
   table: 'comments',
@@ -55,7 +103,7 @@ export const Comment = defineModel('Comment', {
     createdAt: field.timestamp(),
   },
   ordering: ['createdAt', 'id'],
-});
+}).withRelations<CommentRelations>();
 
 export const Reaction = defineModel('Reaction', {
   table: 'reactions',
@@ -68,7 +116,7 @@ export const Reaction = defineModel('Reaction', {
     createdAt: field.timestamp(),
   },
   ordering: ['id'],
-});
+}).withRelations<ReactionRelations>();
 
 Article.relate({
   author: forwardFk(Author, { field: 'authorId', relatedName: 'articles' }),

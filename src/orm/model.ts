@@ -85,6 +85,15 @@ export class Model<F extends FieldMap = FieldMap, R = {}> {
     return this as unknown as Model<F, R & NR>;
   }
 
+  /**
+   * Types the relations that `relate()` attaches later (models that point at
+   * each other cannot infer them): `defineModel(...).withRelations<ArticleRelations>()`.
+   * Changes nothing at run time.
+   */
+  withRelations<NR>(): Model<F, R & NR> {
+    return this as unknown as Model<F, R & NR>;
+  }
+
   /** @internal */
   addRelation(relation: Relation): void {
     if (this.meta.field(relation.name) || this.meta.relations[relation.name]) {
