@@ -67,6 +67,5 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerSwagger(app);
   registerHealth(app);
   registerResourceRoutes(app, resources, schemas, { rowBudget: options.rowBudget ?? 20_000 });
-  await app.ready();
   return app;
 }
