@@ -47,6 +47,7 @@ export async function measureAll(servers: ChildServer[], plan: LoadPlan, progres
       for (const server of servers) server.resetPeakRss();
       for (const server of servers) {
         await drive(server.baseUrl + path, plan.warmupSeconds, plan.connections);
+        await settle(server);
         progress.tick(plan.warmupSeconds, `${key} warm-up ${server.name}`);
       }
       const samples = new Map<ChildServer, Sample[]>(servers.map((s) => [s, []]));
@@ -55,6 +56,7 @@ export async function measureAll(servers: ChildServer[], plan: LoadPlan, progres
           const cpuBefore = server.cpuMs();
           const result = await drive(server.baseUrl + path, plan.roundSeconds, plan.connections);
           samples.get(server)!.push({ ...result, cpuMs: server.cpuMs() - cpuBefore });
+          await settle(server);
           progress.tick(plan.roundSeconds, `${key} round ${round + 1}/${plan.rounds} ${server.name}`);
         }
       }
@@ -97,6 +99,20 @@ function summarize(samples: Sample[], peakRssMb: number): Measurement {
     peakRssMb,
     failed: sum((s) => s.failed),
   };
+}
+
+/**
+ * Waits until a server stops burning CPU: requests still in flight when
+ * autocannon stops (many, for slow N+1 pages) would otherwise run on into the
+ * next implementation's round and slow it down.
+ */
+async function settle(server: ChildServer, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const before = server.cpuMs();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (server.cpuMs() - before <= 20) return;
+  }
 }
 
 function rotate<T>(items: T[], by: number): T[] {
