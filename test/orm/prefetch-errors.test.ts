@@ -43,6 +43,9 @@ t.test('prefetchRelated errors', async (t) => {
         PrefetchError);
       await t.rejects(async () => await articles.prefetchRelated(new Prefetch('tags', undefined, { toAttr: 'title' })),
         exactly('toAttr=title conflicts with a field on the Article model.'));
+      // Django's get_field() also finds relations, so a relation name clashes too.
+      await t.rejects(async () => await articles.prefetchRelated(new Prefetch('tags', undefined, { toAttr: 'comments' })),
+        exactly('toAttr=comments conflicts with a field on the Article model.'));
     });
 
     await t.test('one path with two different querysets', async (t) => {
