@@ -43,9 +43,9 @@ export const errors = {
     new FieldError(
       `Invalid field name(s) given in selectRelated: '${name}'. Choices are: ${choices(valid)} (to-one relations of ${model})`,
     ),
-  prefetchNotFound: (model: string, name: string) =>
+  prefetchNotFound: (model: string, name: string, lookup: string) =>
     new PrefetchError(
-      `Cannot find '${name}' on ${model} object, '${name}' is an invalid parameter to prefetchRelated()`,
+      `Cannot find '${name}' on ${model} object, '${lookup}' is an invalid parameter to prefetchRelated()`,
     ),
   notPrefetchable: (model: string, name: string, lookup: string) =>
     new PrefetchError(

@@ -137,7 +137,7 @@ export async function prefetchRelatedObjects(
         // A plain attribute holding instances (an earlier toAttr) can be walked through.
         if (model.meta.field(name)) throw errors.notPrefetchable(model.name, name, lookup.prefetchThrough);
         if (!objects.every((o) => Object.prototype.hasOwnProperty.call(o, name))) {
-          throw errors.prefetchNotFound(model.name, name);
+          throw errors.prefetchNotFound(model.name, name, lookup.prefetchThrough);
         }
         if (level === through.length - 1) throw errors.notPrefetchable(model.name, name, lookup.prefetchThrough);
         objects = cachedValues(objects, name);
