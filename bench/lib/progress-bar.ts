@@ -13,6 +13,7 @@ export function createProgressBar(total: number, stream: NodeJS.WriteStream = pr
   const started = Date.now();
   let done = 0;
   let current = '';
+  let lastDecile = 0;
   const draw = () => {
     const fraction = total === 0 ? 1 : Math.min(1, done / total);
     const filled = Math.round(fraction * WIDTH);
@@ -26,7 +27,13 @@ export function createProgressBar(total: number, stream: NodeJS.WriteStream = pr
     tick(amount, label) {
       done += amount;
       current = label;
-      if (stream.isTTY) draw();
+      if (stream.isTTY) return draw();
+      // Without a terminal (CI, a log file), one line per 10% done.
+      const decile = Math.floor((done / total) * 10);
+      if (decile > lastDecile) {
+        lastDecile = decile;
+        stream.write(`${decile * 10}% ${current}\n`);
+      }
     },
     log(line) {
       if (stream.isTTY) stream.write('\r\x1b[2K');
