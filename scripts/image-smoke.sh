@@ -91,10 +91,10 @@ psql "$ADMIN_URL" -qAt -v ON_ERROR_STOP=1 -c "create database $DB_NAME" >/dev/nu
 DB_CREATED=1
 DATABASE_URL="${ADMIN_URL%/*}/$DB_NAME"
 
-# The container's environment and nothing else: no TEST_DATABASE_URL, no dev
-# settings. exec, so that a backgrounded call's $! is the node process itself.
+# The container's environment and nothing else: no TEST_DATABASE_URL, no dev settings.
+IMAGE_ENV=(PATH="$PATH" HOME="$WORK" NODE_ENV=production DATABASE_URL="$DATABASE_URL")
 in_image() {
-  (cd "$WORK/app" && exec env -i PATH="$PATH" HOME="$WORK" NODE_ENV=production DATABASE_URL="$DATABASE_URL" "$@")
+  (cd "$WORK/app" && exec env -i "${IMAGE_ENV[@]}" "$@")
 }
 
 step "migrate: node dist/src/cli/migrate.js (the compose one-shot), then again"
@@ -118,7 +118,9 @@ fi
 step "start: node dist/src/server.js"
 PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 BASE="http://127.0.0.1:$PORT"
-in_image env HOST=127.0.0.1 PORT="$PORT" node dist/src/server.js >"$SERVER_LOG" 2>&1 &
+# One subshell that execs into node, so $! is the server itself (a function
+# call here would put a second shell in between, which SIGTERM would kill).
+(cd "$WORK/app" && exec env -i "${IMAGE_ENV[@]}" HOST=127.0.0.1 PORT="$PORT" node dist/src/server.js) >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 
 # Readiness through the Dockerfile's own HEALTHCHECK one-liner.
@@ -156,6 +158,7 @@ BASE="$BASE" node --input-type=module -e '
 ' || fail "request checks failed"
 
 step "stop: SIGTERM drains and exits 0"
+[ "$(cat "/proc/$SERVER_PID/comm" 2>/dev/null)" = node ] || fail "process $SERVER_PID is not the node server"
 kill -TERM "$SERVER_PID"
 deadline=$((SECONDS + STOP_TIMEOUT))
 while kill -0 "$SERVER_PID" 2>/dev/null; do
