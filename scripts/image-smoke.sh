@@ -26,7 +26,7 @@ DB_CREATED=""
 SERVER_PID=""
 SERVER_LOG="$WORK/server.log"
 
-step() { printf '\n== image-smoke: %s\n' "$*"; }
+step() { printf '\n== image-smoke [%ss]: %s\n' "$SECONDS" "$*"; }
 fail() {
   printf 'image-smoke: FAILED: %s\n' "$*" >&2
   if [ -s "$SERVER_LOG" ]; then
