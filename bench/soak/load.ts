@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/soak/load.ts [--connections=50] [--duration=60] [--scale=1]`:
+ * `npx tsx bench/soak/load.ts [--connections=50] [--duration=60] [--scale=1] [--entry=src/server.ts]`:
  * drives the main include endpoint of a real server process with autocannon
  * and fails (exit 1) on any error, timeout or non-2xx response.
  */
@@ -13,11 +13,12 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     duration: { type: 'string', default: '60' },
     scale: { type: 'string', default: '1' },
+    entry: { type: 'string' },
   },
 });
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const server = await startSoakServer(Number(values.scale), log);
+const server = await startSoakServer(Number(values.scale), log, values.entry);
 try {
   const before = rssMb(server.pid);
   log(`load: ${values.connections} connections for ${values.duration} s on ${SOAK_PATH}`);

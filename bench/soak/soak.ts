@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/soak/soak.ts [--minutes=5] [--connections=20] [--scale=1]`:
+ * `npx tsx bench/soak/soak.ts [--minutes=5] [--connections=20] [--scale=1] [--entry=src/server.ts]`:
  * keeps the main include endpoint of a real server process busy and samples
  * its RSS every 5 s; reports whether memory stays flat after a warm-up
  * minute (exit 1 when it grows steadily or any request fails).
@@ -14,11 +14,12 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '5' },
     connections: { type: 'string', default: '20' },
     scale: { type: 'string', default: '1' },
+    entry: { type: 'string' },
   },
 });
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const server = await startSoakServer(Number(values.scale), log);
+const server = await startSoakServer(Number(values.scale), log, values.entry);
 try {
   const seconds = Math.round(Number(values.minutes) * 60);
   log(`soak: ${values.connections} connections for ${seconds} s on ${SOAK_PATH}, RSS every 5 s`);
