@@ -17,7 +17,7 @@ import { RowBudgetExceeded } from './row-budget.js';
  * //   where "t0"."article_id" = any($1::bigint[])) as w where w.__rn > $2 and w.__rn <= $3 order by ...
  * ```
  */
-export class Prefetch<A extends string = string, R extends ModelInstance = any> {
+export class Prefetch<const A extends string = string, R extends ModelInstance = any> {
   /** The relations walked: `author__articles`. */
   readonly prefetchThrough: string;
   /** Where the results land: the walked path with the last step renamed to toAttr. */
@@ -57,12 +57,12 @@ export class Prefetch<A extends string = string, R extends ModelInstance = any> 
   }
 }
 
-export type PrefetchLookup = string | Prefetch<any, any>;
+export type PrefetchLookup = string | Prefetch<string, any>;
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 
 /** The attributes a list of lookups adds through `toAttr`. */
-export type ToAttrs<P extends readonly PrefetchLookup[]> = UnionToIntersection<
+export type ToAttrs<P extends readonly unknown[]> = UnionToIntersection<
   | {}
   | {
       [K in keyof P]: P[K] extends Prefetch<infer A, infer R> ? (string extends A ? {} : { [N in A]: R[] }) : {};
