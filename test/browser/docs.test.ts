@@ -14,54 +14,52 @@ import { insertBlog } from '../app/blog.fixture.js';
 const CHROMIUM = '/usr/bin/chromium';
 const artifacts = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
 
-if (!existsSync(CHROMIUM)) {
-  t.skip(`${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`);
-} else {
-  await t.test('Try it out: GET /articles?include=tags,comments:recent5', async (t) => {
-    const { chromium } = await import('playwright-core');
-    const database = await openPGlite();
-    t.teardown(() => database.close());
-    await insertBlog(database.db);
-    const app = await buildApp({ database });
-    t.teardown(() => app.close());
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`;
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    t.teardown(() => browser.close());
-    const page = await browser.newPage({ viewport: { width: 1400, height: 2400 } });
-    await page.goto(`${address}/docs`);
+await t.test('Try it out: GET /articles?include=tags,comments:recent5', { skip }, async (t) => {
+  const { chromium } = await import('playwright-core');
+  const database = await openPGlite();
+  t.teardown(() => database.close());
+  await insertBlog(database.db);
+  const app = await buildApp({ database });
+  t.teardown(() => app.close());
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
 
-    const operation = page.locator('#operations-resources-get_articles');
-    await operation.locator('.opblock-summary').first().click();
-    const include = operation.locator('tr[data-param-name="include"]');
-    await include.waitFor();
-    t.match(await include.innerText(), /Relations to embed/, 'the include parameter is documented');
-    t.match(await include.innerText(), /recentN/, 'with its presets');
-
-    await operation.locator('button.try-out__btn').click();
-    const input = include.locator('input[type="text"], select').first();
-    if ((await input.evaluate((el) => el.tagName)) === 'SELECT') {
-      // With examples, the UI shows an example picker above the text field.
-      await include.locator('input[type="text"]').fill('tags,comments:recent5');
-    } else {
-      await input.fill('tags,comments:recent5');
-    }
-    await operation.locator('button.execute').click();
-
-    const responseBody = operation.locator('.responses-wrapper .live-responses-table .response-col_description pre').first();
-    await responseBody.waitFor({ timeout: 30_000 });
-    const shown = await responseBody.innerText();
-    const body = JSON.parse(shown);
-    t.equal(body.data[0].id, 1);
-    t.same(body.data[0].tags.map((tag: { name: string }) => tag.name), ['orm', 'sql', 'zeta']);
-    t.same(body.data[0].comments.map((c: { id: number }) => c.id), [4, 3, 2, 1, 7]);
-    const url = await operation.locator('.request-url pre').first().innerText();
-    t.match(url, /include=tags%2Ccomments%3Arecent5|include=tags,comments:recent5/);
-
-    await mkdir(artifacts, { recursive: true });
-    await page.screenshot({ path: join(artifacts, 'docs-try-it-out.png'), fullPage: true });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-}
+  t.teardown(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1400, height: 2400 } });
+  await page.goto(`${address}/docs`);
+
+  const operation = page.locator('#operations-resources-get_articles');
+  await operation.locator('.opblock-summary').first().click();
+  const include = operation.locator('tr[data-param-name="include"]');
+  await include.waitFor();
+  t.match(await include.innerText(), /Relations to embed/, 'the include parameter is documented');
+  t.match(await include.innerText(), /recentN/, 'with its presets');
+
+  await operation.locator('button.try-out__btn').click();
+  const input = include.locator('input[type="text"], select').first();
+  if ((await input.evaluate((el) => el.tagName)) === 'SELECT') {
+    // With examples, the UI shows an example picker above the text field.
+    await include.locator('input[type="text"]').fill('tags,comments:recent5');
+  } else {
+    await input.fill('tags,comments:recent5');
+  }
+  await operation.locator('button.execute').click();
+
+  const responseBody = operation.locator('.responses-wrapper .live-responses-table .response-col_description pre').first();
+  await responseBody.waitFor({ timeout: 30_000 });
+  const shown = await responseBody.innerText();
+  const body = JSON.parse(shown);
+  t.equal(body.data[0].id, 1);
+  t.same(body.data[0].tags.map((tag: { name: string }) => tag.name), ['orm', 'sql', 'zeta']);
+  t.same(body.data[0].comments.map((c: { id: number }) => c.id), [4, 3, 2, 1, 7]);
+  const url = await operation.locator('.request-url pre').first().innerText();
+  t.match(url, /include=tags%2Ccomments%3Arecent5|include=tags,comments:recent5/);
+
+  await mkdir(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, 'docs-try-it-out.png'), fullPage: true });
+});
