@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick] [-- --only=raw,loom] [-- --verify-only]`: starts every implementation's
  * server, checks that all return identical `data` for every scenario, drives
- * them with autocannon in interleaved rounds, and writes bench/results/latest.{json,md,svg}.
+ * them with autocannon in interleaved rounds, and writes bench/results/latest.{json,md,svg}
+ * (a --quick run writes quick.{json,md,svg} instead).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -82,11 +83,13 @@ async function main(): Promise<void> {
       load: `${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
       skipped,
     };
+    // A quick run is a smoke test: it must not overwrite the full run's numbers.
+    const name = values.quick ? 'quick' : 'latest';
     mkdirSync(RESULTS, { recursive: true });
-    writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(join(RESULTS, 'latest.md'), renderMarkdown(results, info));
-    writeFileSync(join(RESULTS, 'latest.svg'), renderChart(results, CHART_PAGE_SIZE, `${info.machine} · Node ${info.node} · ${info.postgres}`));
-    log(`wrote ${join('bench', 'results', 'latest.{json,md,svg}')}`);
+    writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(RESULTS, `${name}.md`), renderMarkdown(results, info));
+    writeFileSync(join(RESULTS, `${name}.svg`), renderChart(results, CHART_PAGE_SIZE, `${info.machine} · Node ${info.node} · ${info.postgres}`));
+    log(`wrote ${join('bench', 'results', `${name}.{json,md,svg}`)}`);
     process.stdout.write(renderMarkdown(results, info));
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
