@@ -2,6 +2,7 @@
  * `Server-Timing: db;dur=<ms>;desc="<N> queries"` on every response, from
  * the ORM's per-request query capture (API.md §4).
  */
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import type { FastifyInstance } from 'fastify';
 import { enterQueryCapture, type QueryCapture } from '../orm/index.js';
 
@@ -11,13 +12,25 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Runs `fn` in the async context of module load, where no query capture is
+ * active. A keep-alive socket carries the context its previous request left
+ * behind; a capture entered there would inherit the previous captures and
+ * keep them all counting (a leak the soak test found).
+ */
+const outsideAnyRequest = AsyncLocalStorage.snapshot();
+
 export function registerServerTiming(app: FastifyInstance): void {
   app.decorateRequest('queryCapture', null);
-  // A callback hook, not an async one: enterQueryCapture() binds the capture to
-  // the async context that continues into this request's handler.
+  // A callback hook, not an async one: the rest of the request (hooks, handler)
+  // continues synchronously from `done()`, inside a fresh per-request async
+  // resource whose context holds only this request's capture.
   app.addHook('onRequest', (request, _reply, done) => {
-    request.queryCapture = enterQueryCapture();
-    done();
+    const scope = outsideAnyRequest(() => new AsyncResource('loom.request'));
+    scope.runInAsyncScope(() => {
+      request.queryCapture = enterQueryCapture();
+      done();
+    });
   });
   app.addHook('onSend', (request, reply, payload, done) => {
     const capture = request.queryCapture;
