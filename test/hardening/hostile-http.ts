@@ -68,7 +68,7 @@ export function unsafeResponse(response: LightMyRequestResponse, input: string, 
   }
   const type = String(response.headers['content-type'] ?? '');
   if (response.statusCode >= 400) {
-    if (!type.startsWith('application/problem+json')) return `error with content-type ${type}`;
+    if (!type.startsWith('application/problem+json')) return `${response.statusCode} with content-type ${type}`;
     if (body.status !== response.statusCode || typeof body.title !== 'string' || typeof body.detail !== 'string') {
       return `not a problem body: ${response.body.slice(0, 200)}`;
     }
