@@ -67,5 +67,11 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
     parsers: { [INT8_OID]: (value: string) => Number(value) },
   });
   const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }), log: logQuery });
-  return { db, kind: 'pglite', pglite, close: () => db.destroy() };
+  const close = async () => {
+    await db.destroy();
+    // Kysely opens its driver lazily: closed before any query, it never closes
+    // the PGlite it was given, and that keeps the process alive.
+    if (!pglite.closed) await pglite.close();
+  };
+  return { db, kind: 'pglite', pglite, close };
 }

@@ -54,10 +54,13 @@ export async function captureQueries<T>(fn: () => Promise<T> | T): Promise<{ res
   return { result, capture };
 }
 
-/** Starts a capture for the rest of the current async context (used per HTTP request). */
+/**
+ * Starts a capture for the rest of the current async context (one per HTTP
+ * request). It replaces whatever capture the context held: a keep-alive
+ * socket carries its previous request's context, which must not keep counting.
+ */
 export function enterQueryCapture(): QueryCapture {
   const capture = new QueryCapture();
-  const outer = scopes.getStore() ?? [];
-  scopes.enterWith([...outer, capture]);
+  scopes.enterWith([capture]);
   return capture;
 }
