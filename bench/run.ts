@@ -22,7 +22,7 @@ import { verifyIdenticalData } from './lib/verify.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'results');
 
-// Full: about 8 minutes with four implementations; quick: about 1 minute.
+// Full: about 10 minutes with four implementations; quick: 2-4 minutes (startup, verification and idle waits dominate).
 const PLANS: Record<'full' | 'quick', LoadPlan> = {
   full: { warmupSeconds: 1, rounds: 3, roundSeconds: 3, connections: 10 },
   quick: { warmupSeconds: 0.5, rounds: 1, roundSeconds: 1, connections: 10 },
