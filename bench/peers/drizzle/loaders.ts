@@ -4,7 +4,7 @@
  * limits are `limit` inside `with`, and the only reshaping is turning the
  * article_tags junction rows into a `tags` list.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { toPage, type ScenarioLoaders } from '../../lib/bench-server.js';
 import * as schema from './schema.js';
@@ -15,15 +15,15 @@ type Db = NodePgDatabase<typeof schema>;
 const tagsByName = {
   columns: {},
   with: { tag: true },
-  orderBy: (at: typeof schema.articleTags, { asc }: { asc: typeof import('drizzle-orm').asc }) => [
+  orderBy: (at: { tagId: AnyColumn }, { asc }: { asc: (column: AnyColumn) => SQL }) => [
     sql`(select t.name from tags t where t.id = ${at.tagId})`,
     asc(at.tagId),
   ],
 } as const;
 
 /** Replaces the junction rows by the tags themselves, keeping every other key in place. */
-function withTags<T extends { articleTags: { tag: unknown }[] }>(article: T): Omit<T, 'articleTags'> & { tags: unknown[] } {
-  const { articleTags, ...rest } = article;
+function withTags<T extends object>(article: T): object {
+  const { articleTags, ...rest } = article as T & { articleTags: { tag: unknown }[] };
   return { ...rest, tags: articleTags.map((link) => link.tag) };
 }
 
