@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Database } from './db/database.js';
 import { registerDatabase } from './plugins/database.js';
-import { registerErrorHandler } from './plugins/error-handler.js';
+import { problemFor, registerErrorHandler, sendProblem } from './plugins/error-handler.js';
+import { securityPlugin, type SecurityOptions } from './plugins/security.js';
+import { registerDrain } from './plugins/drain.js';
 import { registerHealth } from './plugins/health.js';
 import { registerServerTiming } from './plugins/server-timing.js';
 import { registerSwagger } from './plugins/swagger.js';
@@ -15,7 +17,7 @@ import { resources } from './routes/resources/index.js';
 import { buildResourceSchemas } from './serializers/resource-schemas.js';
 import { serializerCompiler } from './serializers/serializer-compiler.js';
 
-export interface AppOptions {
+export interface AppOptions extends Partial<SecurityOptions> {
   database: Database;
   /** Close the database when the app closes (the server does; tests close their own). Default false. */
   ownsDatabase?: boolean;
@@ -26,6 +28,8 @@ export interface AppOptions {
   /** Fastify logger options; default: no logging. */
   logger?: FastifyServerOptions['logger'];
   bodyLimitBytes?: number;
+  /** On close, how long responses say `Connection: close` before the listener stops (the server: 1 s; tests: 0). */
+  drainGraceMs?: number;
 }
 
 // The resources and their schemas are static; building them once keeps the
@@ -47,6 +51,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.bodyLimitBytes,
     // Repeated parameters arrive as arrays and are refused by the request parser.
     routerOptions: { ignoreTrailingSlash: true },
+    // In-flight and keep-alive requests are still answered while the server
+    // drains on SIGTERM; the listener is closed, so no new connection arrives.
+    return503OnClosing: false,
+    // Idle keep-alive connections are closed by the drain plugin, after its grace.
+    forceCloseConnections: false,
+    // The router's own errors (a malformed escape, an over-long URL) are
+    // problem+json like every other error.
+    frameworkErrors: (error, request, reply) => {
+      sendProblem(reply, request, problemFor(error));
+    },
   });
   // Query parameters are validated by src/routes/request-parser.ts, whose errors
   // name the offending token; the zod schemas of the routes document them.
@@ -58,7 +72,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   registerErrorHandler(app);
+  await app.register(securityPlugin, { corsOrigin: options.corsOrigin, rateLimitPerMinute: options.rateLimitPerMinute ?? 0 });
   registerServerTiming(app);
+  registerDrain(app, options.drainGraceMs ?? 0);
   registerDatabase(app, {
     database: options.database,
     ownsDatabase: options.ownsDatabase ?? false,

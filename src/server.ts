@@ -11,8 +11,10 @@ import { hasDemoData, seedDemoData } from './seed/index.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  // The service only reads: with a read replica configured, it reads from
+  // there; migrations (npm run migrate) always go to DATABASE_URL.
   const database = await createDatabase({
-    url: config.databaseUrl,
+    url: config.databaseReadUrl ?? config.databaseUrl,
     dataDir: config.pgliteDataDir,
     poolMax: config.poolMax,
     connectionTimeoutMs: config.poolTimeoutMs,
@@ -23,6 +25,9 @@ async function main(): Promise<void> {
     statementTimeoutMs: config.statementTimeoutMs,
     rowBudget: config.rowBudget,
     bodyLimitBytes: config.bodyLimitBytes,
+    corsOrigin: config.corsOrigin,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    drainGraceMs: 1000,
     logger: { level: config.logLevel },
   });
   const log = app.log;
@@ -68,7 +73,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main().catch((error) => {
-  console.error(error);
+main().catch((error: unknown) => {
+  // One line, no stack: a start-up failure is an operator's problem to read.
+  console.error(`loom: could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -7,7 +7,8 @@ import type { Relation, RelationFactory } from './relations/relation.js';
 
 /** Metadata the query compiler and the prefetcher read. */
 export class ModelMeta {
-  readonly relations: Record<string, Relation> = {};
+  /** Null prototype: a lookup of `constructor` or `__proto__` finds no relation. */
+  readonly relations: Record<string, Relation> = Object.create(null);
   readonly pk: string;
   readonly fieldNames: readonly string[];
   readonly #columns: Record<string, string>;

@@ -18,6 +18,7 @@ import { seedFixtures } from '../orm/fixtures.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PATH = '/articles?include=author,category,tags,comments:recent5';
+const CONNECTIONS = 20;
 
 type Run = Promise<Awaited<ReturnType<typeof autocannon>>> & EventEmitter & { stop(): void };
 
@@ -50,7 +51,7 @@ if (!process.env.TEST_DATABASE_URL) {
     const errors = new Map<string, number>();
     let answeredBeforeSignal = 0;
     let signalled = false;
-    const run = autocannon({ url: base + PATH, connections: 20, duration: 8, timeout: 5 }) as unknown as Run;
+    const run = autocannon({ url: base + PATH, connections: CONNECTIONS, duration: 8, timeout: 5 }) as unknown as Run;
     run.on('response', (_client: unknown, status: number) => {
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       if (!signalled) answeredBeforeSignal++;
@@ -73,7 +74,14 @@ if (!process.env.TEST_DATABASE_URL) {
     t.same(fiveHundreds, [], `no 5xx (statuses: ${JSON.stringify(Object.fromEntries(statuses))})`);
     t.same([...statuses.keys()], [200], 'every answered request succeeded');
     // After close, new connections are refused: that is not a dropped request.
-    const dropped = [...errors].filter(([key]) => key !== 'ECONNREFUSED');
+    // A connection that finished its handshake but sat in the kernel's accept
+    // queue when the listener closed is reset by the kernel: it never reached
+    // the server. autocannon reconnects at once after every `Connection: close`,
+    // so a few of those can exist at that instant (at most one per client
+    // connection). Anything else (a timeout, a hang-up mid-response) is a drop.
+    const resets = errors.get('ECONNRESET') ?? 0;
+    t.ok(resets <= CONNECTIONS, `resets only from the accept queue at listener close (${resets} <= ${CONNECTIONS})`);
+    const dropped = [...errors].filter(([key]) => key !== 'ECONNREFUSED' && key !== 'ECONNRESET');
     t.same(dropped, [], `no in-flight request dropped (errors: ${JSON.stringify(Object.fromEntries(errors))})`);
   });
 }

@@ -43,12 +43,13 @@ export function buildResources(declarations: readonly ResourceDeclaration[]): Ma
   const resources = new Map<string, Resource>();
   for (const declaration of declarations) {
     const meta = declaration.model.meta;
-    const fields: Record<string, ScalarField> = {};
+    // Null-prototype maps: a request naming `constructor` or `__proto__` must find nothing.
+    const fields: Record<string, ScalarField> = Object.create(null);
     for (const name of meta.fieldNames) fields[name] = { kind: meta.fields[name].kind, nullable: meta.fields[name].nullable };
     for (const name of declaration.filters) {
       if (!fields[name]) throw new Error(`${declaration.name}: filter on unknown field ${name}`);
     }
-    const relations: Record<string, RelationShape> = {};
+    const relations: Record<string, RelationShape> = Object.create(null);
     for (const [name, relation] of Object.entries(meta.relations)) {
       relations[name] = relationShape(relation, (model) => resourceOf(model, `${declaration.name}.${name}`));
     }
