@@ -1,12 +1,14 @@
 import { type ModelInstance, ORIGIN, type Origin, PARENT_KEY, setRelationCache } from './instance.js';
-import type { CompiledSelect } from './sql/select.js';
+import type { HydrationNode } from './sql/select.js';
 
 /**
  * Turns result rows into instances: the base model's fields, each
  * select_related model stored in its parent's relation cache (null when the
  * LEFT JOIN found nothing), and the parent key of a prefetch row.
  */
-export function hydrate(compiled: CompiledSelect, rows: Record<string, unknown>[], origin: Origin): ModelInstance[] {
+export function hydrate(
+  compiled: { nodes: readonly HydrationNode[]; parentKeyAlias: string | undefined },
+  rows: Record<string, unknown>[], origin: Origin): ModelInstance[] {
   const { nodes, parentKeyAlias } = compiled;
   const result: ModelInstance[] = new Array(rows.length);
   const built: (ModelInstance | null)[] = new Array(nodes.length);

@@ -7,7 +7,8 @@ import { type Prefetch, prefetchRelatedObjects, type PrefetchLookup, type ToAttr
 import { type FilterInput, type FilterNode, Q, toFilterNode } from './q.js';
 import type { KeyRestriction } from './relations/relation.js';
 import { currentRowBudget, RowBudgetExceeded } from './row-budget.js';
-import { compileSelect, type CompiledSelect } from './sql/select.js';
+import { compileSelect, type CompiledSelect, type SelectSpec } from './sql/select.js';
+import { executableSelect } from './sql/select-template.js';
 
 interface QueryState {
   readonly model: Model<any, any>;
@@ -189,8 +190,12 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
 
   /** @internal */
   compile(maxRows?: number): CompiledSelect {
+    return compileSelect(this.#spec(maxRows));
+  }
+
+  #spec(maxRows: number | undefined): SelectSpec {
     const s = this.#state;
-    return compileSelect({
+    return {
       model: s.model,
       filters: s.filters,
       ordering: s.ordering ?? s.model.meta.ordering,
@@ -201,7 +206,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
       selectRelated: s.selectRelated,
       restriction: s.restriction,
       maxRows,
-    });
+    };
   }
 
   /** The SQL and parameters this queryset runs (its first query). */
@@ -222,8 +227,8 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
     if (restriction && restriction.keys.length === 0) return [];
     const db = this.#requireDb();
     const budget = currentRowBudget();
-    const compiled = this.compile(budget ? budget.remaining + 1 : undefined);
-    const { rows } = await compiled.query.execute(db);
+    const compiled = executableSelect(this.#spec(budget ? budget.remaining + 1 : undefined), db);
+    const { rows } = await db.executeQuery(compiled.query);
     if (budget) {
       budget.used += rows.length;
       if (budget.used > budget.limit) throw new RowBudgetExceeded(budget.limit, undefined);

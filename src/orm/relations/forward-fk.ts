@@ -29,7 +29,7 @@ export class ForwardFk extends Relation {
 
   restriction(keys: readonly unknown[]): KeyRestriction {
     const pkColumn = this.target!.meta.columnOf(this.target!.meta.pk);
-    return { keys, keyColumn: (alias) => sql.ref(`${alias}.${pkColumn}`) };
+    return { keys, keyColumn: (alias) => sql.ref(`${alias}.${pkColumn}`), shape: this.shapeId };
   }
 
   /** JOIN condition for select_related: target.pk = source.fk */

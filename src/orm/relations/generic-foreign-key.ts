@@ -62,7 +62,7 @@ export class GenericForeignKey extends Relation {
       if (keys.length === 0) continue;
       const pkColumn = model.meta.columnOf(model.meta.pk);
       const base = queryset && queryset.model === model ? queryset : model.objects;
-      const restricted = base.restrictTo({ keys, keyColumn: (alias) => sql.ref(`${alias}.${pkColumn}`) });
+      const restricted = base.restrictTo({ keys, keyColumn: (alias) => sql.ref(`${alias}.${pkColumn}`), shape: `${this.shapeId}:${type}` });
       batches.push({ queryset: restricted, parents: group, parentKey: (p) => this.parentKey(p) });
     }
     return batches;

@@ -36,6 +36,7 @@ export class GenericRelation extends Relation {
     const typeColumn = meta.columnOf(this.options.typeField);
     return {
       keys,
+      shape: this.shapeId,
       keyColumn: (alias) => sql.ref(`${alias}.${idColumn}`),
       where: (alias) => sql`${sql.ref(`${alias}.${typeColumn}`)} = ${this.options.typeValue}`,
     };

@@ -35,6 +35,7 @@ export class ManyToMany extends Relation {
     const throughAlias = (alias: string) => `${alias}_through`;
     return {
       keys,
+      shape: this.shapeId,
       keyColumn: (alias) => sql.ref(`${throughAlias(alias)}.${sourceColumn}`),
       join: (alias) =>
         sql`inner join ${sql.table(table)} as ${sql.id(throughAlias(alias))} on ${sql.ref(`${throughAlias(alias)}.${targetColumn}`)} = ${sql.ref(`${alias}.${targetPk}`)}`,

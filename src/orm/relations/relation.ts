@@ -18,7 +18,14 @@ export interface KeyRestriction {
   keyColumn: (alias: string) => RawBuilder<unknown>;
   join?: (alias: string) => RawBuilder<unknown>;
   where?: (alias: string) => RawBuilder<unknown>;
+  /**
+   * Names the SQL that keyColumn, join and where produce (the same for any
+   * keys), so a compiled SELECT can be reused; without it, it is not.
+   */
+  shape?: string;
 }
+
+let relationCount = 0;
 
 /** One query of a prefetch: the rows for `parents`, matched back by key. */
 export interface PrefetchBatch {
@@ -38,6 +45,8 @@ export abstract class Relation {
   /** Loaded with a JOIN (select_related) when true; a list otherwise. */
   abstract readonly toOne: boolean;
   readonly nullable: boolean = false;
+  /** @internal unique per relation: the `shape` of its key restrictions. */
+  readonly shapeId = `r${++relationCount}`;
 
   constructor(
     readonly source: Model<any, any>,

@@ -24,6 +24,6 @@ export class ReverseFk extends Relation {
 
   restriction(keys: readonly unknown[]): KeyRestriction {
     const fkColumn = this.target!.meta.columnOf(this.forward.field);
-    return { keys, keyColumn: (alias) => sql.ref(`${alias}.${fkColumn}`) };
+    return { keys, keyColumn: (alias) => sql.ref(`${alias}.${fkColumn}`), shape: this.shapeId };
   }
 }

@@ -40,6 +40,23 @@ export interface CompiledSelect {
   parentKeyAlias: string | undefined;
 }
 
+/** The values a SELECT binds that vary between runs of one query shape. */
+export type SlotName = 'keys' | 'low' | 'high' | 'cap' | 'limit' | 'offset';
+
+/**
+ * What the compiler binds for a slot: the value itself by default, or a
+ * marker when a reusable template is compiled (see select-template.ts).
+ */
+export type Bind = (slot: SlotName, value: unknown) => unknown;
+
+const bindValue: Bind = (_slot, value) => value;
+
+/** The row count of the outer LIMIT of an unrestricted query: the slice, capped by the row budget. */
+export function sliceLimit(spec: SelectSpec): number | undefined {
+  const sliceRows = spec.high !== undefined ? spec.high - spec.low : undefined;
+  return spec.maxRows === undefined ? sliceRows : Math.min(sliceRows ?? Infinity, spec.maxRows);
+}
+
 export const PARENT_KEY_ALIAS = '__pk';
 const ROW_NUMBER_ALIAS = '__rn';
 const BASE = 't0';
@@ -90,7 +107,7 @@ function orderTerms(joins: JoinSet, ordering: readonly string[]): RawBuilder<unk
  * to parents and sliced is sliced per parent with ROW_NUMBER() OVER
  * (PARTITION BY the parent key), as Django 4.2 does.
  */
-export function compileSelect(spec: SelectSpec): CompiledSelect {
+export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): CompiledSelect {
   const joins = new JoinSet(spec.model, BASE);
   const nodes: HydrationNode[] = [];
   let counter = 0;
@@ -119,7 +136,7 @@ export function compileSelect(spec: SelectSpec): CompiledSelect {
   if (restriction) {
     const key = restriction.keyColumn(BASE);
     selections.push(sql`${key} as ${sql.id(PARENT_KEY_ALIAS)}`);
-    where.push(sql`${key} = any(${restriction.keys}::bigint[])`);
+    where.push(sql`${key} = any(${bind('keys', restriction.keys)}::bigint[])`);
     if (restriction.where) where.push(restriction.where(BASE));
   }
   const order = orderTerms(joins, spec.ordering);
@@ -131,17 +148,16 @@ export function compileSelect(spec: SelectSpec): CompiledSelect {
   if (restriction && sliced) {
     const key = restriction.keyColumn(BASE);
     const rowNumber = sql`row_number() over (partition by ${key} order by ${sql.join(order)}) as ${sql.id(ROW_NUMBER_ALIAS)}`;
-    const bounds = [sql`${sql.ref(`w.${ROW_NUMBER_ALIAS}`)} > ${spec.low}`];
-    if (spec.high !== undefined) bounds.push(sql`${sql.ref(`w.${ROW_NUMBER_ALIAS}`)} <= ${spec.high}`);
+    const bounds = [sql`${sql.ref(`w.${ROW_NUMBER_ALIAS}`)} > ${bind('low', spec.low)}`];
+    if (spec.high !== undefined) bounds.push(sql`${sql.ref(`w.${ROW_NUMBER_ALIAS}`)} <= ${bind('high', spec.high)}`);
     const inner = sql`select ${sql.join(selections)}, ${rowNumber} ${from}`;
-    const cap = spec.maxRows !== undefined ? sql` limit ${spec.maxRows}` : sql``;
+    const cap = spec.maxRows !== undefined ? sql` limit ${bind('cap', spec.maxRows)}` : sql``;
     const query = sql<Record<string, unknown>>`select * from (${inner}) as w where ${sql.join(bounds, sql` and `)} order by ${sql.ref(`w.${PARENT_KEY_ALIAS}`)}, ${sql.ref(`w.${ROW_NUMBER_ALIAS}`)}${cap}`;
     return { query, nodes, parentKeyAlias: PARENT_KEY_ALIAS };
   }
-  const sliceRows = spec.high !== undefined ? spec.high - spec.low : undefined;
-  const rows = spec.maxRows === undefined ? sliceRows : Math.min(sliceRows ?? Infinity, spec.maxRows);
-  const limit = rows !== undefined ? sql` limit ${rows}` : sql``;
-  const offset = spec.low > 0 ? sql` offset ${spec.low}` : sql``;
+  const rows = sliceLimit(spec);
+  const limit = rows !== undefined ? sql` limit ${bind('limit', rows)}` : sql``;
+  const offset = spec.low > 0 ? sql` offset ${bind('offset', spec.low)}` : sql``;
   const query = sql<Record<string, unknown>>`select ${sql.join(selections)} ${from} order by ${sql.join(order)}${limit}${offset}`;
   return { query, nodes, parentKeyAlias: restriction ? PARENT_KEY_ALIAS : undefined };
 }
