@@ -25,7 +25,7 @@ export interface Origin {
 /** Base class of every model's instances. Fields are own properties. */
 export class ModelInstance {
   /** @internal */
-  declare [RELATION_CACHE]: Map<string, unknown> | undefined;
+  declare [RELATION_CACHE]: RelationCache | undefined;
   /** @internal */
   declare [ORIGIN]: Origin | undefined;
   /** @internal */
@@ -38,16 +38,24 @@ export class ModelInstance {
   }
 }
 
+/**
+ * Relation name -> loaded value. A null-prototype object rather than a Map:
+ * hydration creates one per instance that has relations, and a small object
+ * is cheaper to create and read; no prototype means `constructor` is no key.
+ */
+type RelationCache = Record<string, unknown>;
+
 export function setRelationCache(instance: ModelInstance, name: string, value: unknown): void {
-  (instance[RELATION_CACHE] ??= new Map()).set(name, value);
+  (instance[RELATION_CACHE] ??= Object.create(null) as RelationCache)[name] = value;
 }
 
 export function hasRelationCache(instance: ModelInstance, name: string): boolean {
-  return instance[RELATION_CACHE]?.has(name) ?? false;
+  const cache = instance[RELATION_CACHE];
+  return cache !== undefined && name in cache;
 }
 
 export function getRelationCache(instance: ModelInstance, name: string): unknown {
-  return instance[RELATION_CACHE]?.get(name);
+  return instance[RELATION_CACHE]?.[name];
 }
 
 /** True when `name` (a relation or a toAttr) was loaded on the instance. */
@@ -61,7 +69,7 @@ export function isLoaded(instance: ModelInstance, name: string): boolean {
  */
 export function loaded<T = ModelInstance>(instance: ModelInstance, name: string): T[] | T | null {
   const cache = instance[RELATION_CACHE];
-  if (cache?.has(name)) return cache.get(name) as T[] | T | null;
+  if (cache !== undefined && name in cache) return cache[name] as T[] | T | null;
   if (Object.prototype.hasOwnProperty.call(instance, name)) return (instance as any)[name];
   const model = instance.model;
   const relation = model.meta.relations[name];
