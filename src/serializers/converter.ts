@@ -21,16 +21,18 @@ export function compileConverter(
   resources: ReadonlyMap<string, Resource>,
 ): Converter {
   const names = fields.get(resource.name) ?? Object.keys(resource.fields);
-  const timestamps = new Set(names.filter((name) => resource.fields[name].kind === 'timestamp'));
+  // Aligned with `names`, so converting a row does no lookup by name.
+  const isTimestamp = names.map((name) => resource.fields[name].kind === 'timestamp');
   const relations = [...children].map(([name, node]) => relationWriter(name, node, fields, resources));
   return (instance) => {
     const row = instance as Row;
     const out: Record<string, unknown> = {};
-    for (const name of names) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
       const value = row[name];
-      out[name] = timestamps.has(name) && value !== null ? (value as Date).toISOString() : value;
+      out[name] = isTimestamp[i] && value !== null ? (value as Date).toISOString() : value;
     }
-    for (const write of relations) write(row, out);
+    for (let i = 0; i < relations.length; i++) relations[i](row, out);
     return out;
   };
 }
