@@ -23,7 +23,7 @@ export class ForwardFk extends Relation {
     this.nullable = declared.nullable;
   }
 
-  parentKey(parent: ModelInstance): unknown {
+  override parentKey(parent: ModelInstance): unknown {
     return (parent as any)[this.field];
   }
 

@@ -33,7 +33,7 @@ export class GenericForeignKey extends Relation {
     return this.options.models;
   }
 
-  parentKey(parent: ModelInstance): unknown {
+  override parentKey(parent: ModelInstance): unknown {
     return (parent as any)[this.options.idField];
   }
 

@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import type { ModelInstance } from '../instance.js';
 import type { Model } from '../model.js';
 import { type KeyRestriction, Relation, type RelationFactory } from './relation.js';
 
@@ -24,10 +23,6 @@ export class GenericRelation extends Relation {
     readonly options: GenericOptions,
   ) {
     super(source, name, target);
-  }
-
-  parentKey(parent: ModelInstance): unknown {
-    return (parent as any)[this.source.meta.pk];
   }
 
   restriction(keys: readonly unknown[]): KeyRestriction {

@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import type { ModelInstance } from '../instance.js';
 import type { Model } from '../model.js';
 import { type KeyRestriction, Relation, type RelationFactory } from './relation.js';
 
@@ -23,10 +22,6 @@ export class ManyToMany extends Relation {
     readonly through: Through,
   ) {
     super(source, name, target);
-  }
-
-  parentKey(parent: ModelInstance): unknown {
-    return (parent as any)[this.source.meta.pk];
   }
 
   restriction(keys: readonly unknown[]): KeyRestriction {

@@ -54,8 +54,10 @@ export abstract class Relation {
     readonly target: Model<any, any> | undefined,
   ) {}
 
-  /** The key of a parent that this relation's rows are matched on (null: no rows). */
-  abstract parentKey(parent: ModelInstance): unknown;
+  /** The key of a parent that this relation's rows are matched on (null: no rows); the pk unless the relation says otherwise. */
+  parentKey(parent: ModelInstance): unknown {
+    return (parent as any)[this.source.meta.pk];
+  }
 
   /** Narrows a queryset of the target to the given parent keys. */
   abstract restriction(keys: readonly unknown[]): KeyRestriction;

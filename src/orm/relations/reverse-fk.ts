@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import type { ModelInstance } from '../instance.js';
 import type { Model } from '../model.js';
 import type { ForwardFk } from './forward-fk.js';
 import { type KeyRestriction, Relation } from './relation.js';
@@ -16,10 +15,6 @@ export class ReverseFk extends Relation {
     readonly forward: ForwardFk,
   ) {
     super(source, name, target);
-  }
-
-  parentKey(parent: ModelInstance): unknown {
-    return (parent as any)[this.source.meta.pk];
   }
 
   restriction(keys: readonly unknown[]): KeyRestriction {
