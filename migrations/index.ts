@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as initialSchema from './0001_initial_schema.js';
+import * as millisecondTimestamps from './0002_millisecond_timestamps.js';
 
 /**
  * Migrations are listed statically rather than read from the folder, so the
@@ -7,6 +8,7 @@ import * as initialSchema from './0001_initial_schema.js';
  */
 const migrations: Record<string, Migration> = {
   '0001_initial_schema': initialSchema,
+  '0002_millisecond_timestamps': millisecondTimestamps,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -23,8 +23,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 async function migrationsHash(): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(await readFile(join(root, 'migrations', 'index.ts')));
-  hash.update(await readFile(join(root, 'migrations', '0001_initial_schema.ts')));
+  const folder = join(root, 'migrations');
+  for (const file of (await readdir(folder)).sort()) hash.update(await readFile(join(folder, file)));
   return hash.digest('hex').slice(0, 16);
 }
 

@@ -1,0 +1,25 @@
+/**
+ * The schema after all migrations: timestamps hold milliseconds (what the
+ * API prints and what a keyset cursor carries), and migrating again is a no-op.
+ */
+import { sql } from 'kysely';
+import t from 'tap';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { eachDatabase } from '../helpers/databases.js';
+
+t.test('migrations', async (t) => {
+  await eachDatabase(t, async (t, { db }) => {
+    const again = await migrateToLatest(db);
+    t.same(again.results, [], 'a migrated database gets nothing more');
+
+    const { rows } = await sql<{ table_name: string; column_name: string; datetime_precision: number }>`
+      select table_name, column_name, datetime_precision from information_schema.columns
+       where table_schema = 'public' and data_type = 'timestamp with time zone' order by table_name, column_name`.execute(db);
+    t.ok(rows.length >= 5, 'every timestamp column is listed');
+    for (const row of rows) t.equal(Number(row.datetime_precision), 3, `${row.table_name}.${row.column_name} keeps milliseconds`);
+
+    await sql`insert into authors (name, email, created_at) values ('M', 'm@example.com', '2025-01-01 00:00:00.123456+00')`.execute(db);
+    const stored = await sql<{ created_at: Date }>`select created_at from authors where email = 'm@example.com'`.execute(db);
+    t.equal(stored.rows[0].created_at.toISOString(), '2025-01-01T00:00:00.123Z', 'microseconds are rounded away on write');
+  });
+});
