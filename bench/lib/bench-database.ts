@@ -4,7 +4,8 @@ import { createDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createProgressReporter, hasDemoData, seedDemoData } from '../../src/seed/index.js';
 
-const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432';
+/** The local PostgreSQL server the benchmarks create their databases on. */
+export const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432';
 const DEFAULT_DATABASE = 'loom_bench';
 
 /**
@@ -34,7 +35,8 @@ export async function prepareBenchDatabase(scale: number, log: (line: string) =>
   return url;
 }
 
-async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
+/** Creates database `name` on the server when it is missing; returns its URL. */
+export async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: `${serverUrl}/postgres` });
   await client.connect();
   try {

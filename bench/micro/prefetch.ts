@@ -18,6 +18,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createDatabase } from '../../src/db/database.js';
+import { DEFAULT_SERVER, ensureDatabase } from '../lib/bench-database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { Author } from '../../src/models/index.js';
 import { captureQueries, prefetchRelatedObjects, type ModelInstance } from '../../src/orm/index.js';
@@ -44,7 +45,7 @@ interface SizeResult {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
   const runs = Number(values.runs);
-  const url = process.env.MICRO_DATABASE_URL ?? (await ensureDatabase('loom_bench_micro'));
+  const url = process.env.MICRO_DATABASE_URL ?? (await ensureDatabase(DEFAULT_SERVER, 'loom_bench_micro'));
   const database = await createDatabase({ url });
   try {
     await migrateToLatest(database.db);
@@ -98,20 +99,6 @@ async function measure(db: import('kysely').Kysely<any>, parents: number, runs: 
 
 function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
-}
-
-/** Creates the micro database when missing; returns its URL. */
-async function ensureDatabase(name: string): Promise<string> {
-  const server = 'postgres://postgres@127.0.0.1:5432';
-  const client = new pg.Client({ connectionString: `${server}/postgres` });
-  await client.connect();
-  try {
-    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (!rowCount) await client.query(`create database ${name}`);
-  } finally {
-    await client.end();
-  }
-  return `${server}/${name}`;
 }
 
 /** 100k authors with 2 articles each, generated in SQL; skipped when already there. */

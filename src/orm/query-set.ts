@@ -3,7 +3,7 @@ import { errors, OrmError } from './errors.js';
 import { hydrate } from './hydrate.js';
 import type { FetchMode, ModelInstance } from './instance.js';
 import type { Model } from './model.js';
-import { type Prefetch, prefetchRelatedObjects, type PrefetchLookup, type ToAttrs } from './prefetch.js';
+import { prefetchRelatedObjects, type PrefetchLookup, type ToAttrs } from './prefetch.js';
 import { type FilterInput, type FilterNode, Q, toFilterNode } from './q.js';
 import type { KeyRestriction } from './relations/relation.js';
 import { currentRowBudget, RowBudgetExceeded } from './row-budget.js';
@@ -326,4 +326,3 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
   }
 }
 
-export type { Prefetch };
