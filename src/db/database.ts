@@ -1,6 +1,7 @@
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { logQuery } from '../orm/query-capture.js';
+import { PipeliningClient } from './pipelining-client.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -53,8 +54,12 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
       max: options.poolMax ?? 10,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
       types: pgTypes(),
+      // Opens read snapshots on the same write as their first query (see pipelining-client.ts).
+      Client: PipeliningClient,
       ...options.pool,
     });
+    // A client goes back to the pool with no statement held back for its next user.
+    pool.on('release', (_error, client) => (client as unknown as PipeliningClient).clearDeferred?.());
     // An idle client losing its server (restart, failover) must not crash the process.
     pool.on('error', () => {});
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }), log: logQuery });

@@ -12,9 +12,9 @@ import { RowBudgetExceeded } from './row-budget.js';
  *
  * ```ts
  * new Prefetch('comments', Comment.objects.orderBy('-createdAt').slice(0, 5), { toAttr: 'recentComments' })
- * // select * from (select ..., "t0"."article_id" as "__pk", row_number() over (partition by "t0"."article_id"
- * //   order by "t0"."created_at" desc nulls last, "t0"."id" asc) as "__rn" from "comments" as "t0"
- * //   where "t0"."article_id" = any($1::bigint[])) as w where w.__rn > $2 and w.__rn <= $3 order by ...
+ * // select w.f0, ..., w.__pk from (select ..., "t0"."article_id" as "__pk", row_number() over (partition by "t0"."article_id"
+ * //   order by "t0"."created_at" desc, "t0"."id" asc) as "__rn" from "comments" as "t0"
+ * //   where "t0"."article_id" = any($1::bigint[])) as w where w.__rn <= $2 order by w.__pk, w.f4 desc, w.f0 asc
  * ```
  */
 export class Prefetch<const A extends string = string, R extends ModelInstance = any> {

@@ -20,7 +20,8 @@ export class QueryCapture {
 const scopes = new AsyncLocalStorage<QueryCapture[]>();
 
 // Transaction control and session settings are not data access (API.md §2).
-const CONTROL_STATEMENT = /^\s*(begin|commit|rollback|start\s+transaction|set\s|savepoint|release\s)/i;
+// Leading comments (markers such as src/db's deferred BEGIN) are skipped.
+const CONTROL_STATEMENT = /^\s*(?:\/\*[^]*?\*\/\s*)*(begin|commit|rollback|start\s+transaction|set\s|savepoint|release\s)/i;
 
 /**
  * Kysely `log` hook: pass it as `new Kysely({ log: logQuery })`. Every data

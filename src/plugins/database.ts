@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { deferredTransaction } from '../db/pipelining-client.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -33,22 +34,24 @@ export function registerDatabase(app: FastifyInstance, options: DatabasePluginOp
   const { database, statementTimeoutMs } = options;
   app.decorate('database', database);
   const timeout = Math.trunc(statementTimeoutMs);
-  // BEGIN and the timeout go in one simple-protocol round trip: per-request
-  // round trips, not SQL, dominate the cost of a small read (see PERFORMANCE.md).
-  const begin = sql.raw(
-    `begin isolation level repeatable read read only${timeout > 0 ? `; set local statement_timeout = ${timeout}` : ''}`,
-  );
+  // BEGIN and the timeout travel with the request's first query, in one write
+  // (see src/db/pipelining-client.ts): per-request round trips, not SQL,
+  // dominate the cost of a small read (see PERFORMANCE.md).
+  const statements = ['begin isolation level repeatable read read only'];
+  if (timeout > 0) statements.push(`set local statement_timeout = ${timeout}`);
+  const transaction = deferredTransaction(statements);
+  const [begin, commit, rollback] = [transaction.begin, transaction.commit, transaction.rollback].map((text) => sql.raw(text));
   app.decorate('readSnapshot', function readSnapshot<T>(read: (db: Kysely<any>) => Promise<T>): Promise<T> {
     if (database.kind !== 'postgres') return read(database.db);
     return database.db.connection().execute(async (connection) => {
       await begin.execute(connection);
       try {
         const result = await read(connection);
-        await sql.raw('commit').execute(connection);
+        await commit.execute(connection);
         return result;
       } catch (error) {
         // A failed rollback means the connection is gone; the pool discards it.
-        await sql.raw('rollback').execute(connection).catch(() => undefined);
+        await rollback.execute(connection).catch(() => undefined);
         throw error;
       }
     });

@@ -114,6 +114,15 @@ t.test('QuerySet', async (t) => {
         [fx.article('windows').id, fx.article('kysely').id], 'an explicit id order is not overridden');
       t.same(ids(await articles.orderBy('author__name', '-id')),
         [...fx.articles].sort((a, b) => a.authorId - b.authorId || b.id - a.id).map((a) => a.id), 'ordering across a relation');
+      const byCategoryDesc: Row[] = await articles.orderBy('-category__name');
+      const name = (a: ArticleRow) => fx.categories.find((c) => c.id === a.categoryId)?.name ?? null;
+      t.same(ids(byCategoryDesc), [...fx.articles].sort((a, b) => {
+        const [x, y] = [name(a), name(b)];
+        if (x === y) return a.id - b.id;
+        if (x === null) return 1;
+        if (y === null) return -1;
+        return x < y ? 1 : -1;
+      }).map((a) => a.id), 'descending across a nullable FK (a LEFT JOIN): the article without a category last');
       const comments: Row[] = await Comment.objects.using(db);
       t.same(ids(comments), [...fx.comments].sort((a, b) => +a.createdAt - +b.createdAt || a.id - b.id).map((c) => c.id),
         "the model's default ordering (createdAt, id)");

@@ -5,7 +5,7 @@ import type { FilterNode } from '../q.js';
 import { ForwardFk } from '../relations/forward-fk.js';
 import type { KeyRestriction } from '../relations/relation.js';
 import { JoinSet, type Join } from './joins.js';
-import { compileFilter, resolveColumn } from './where.js';
+import { compileFilter, type ResolvedColumn, resolveColumn } from './where.js';
 
 /** What the compiler needs from a QuerySet. */
 export interface SelectSpec {
@@ -85,20 +85,38 @@ function loadedFields(model: Model<any, any>, path: string, spec: SelectSpec): s
   });
 }
 
-function orderTerms(joins: JoinSet, ordering: readonly string[]): RawBuilder<unknown>[] {
+/** One ORDER BY key: the column and its direction. */
+interface OrderKey {
+  column: ResolvedColumn;
+  desc: boolean;
+}
+
+function orderKeys(joins: JoinSet, ordering: readonly string[]): OrderKey[] {
   const pk = joins.model.meta.pk;
-  const terms: RawBuilder<unknown>[] = [];
+  const keys: OrderKey[] = [];
   let namesPk = false;
   for (const entry of ordering) {
     const desc = entry.startsWith('-');
     const name = desc ? entry.slice(1) : entry;
     const column = resolveColumn(joins, name.split('__'));
     if (column.model === joins.model && column.field === pk && !name.includes('__')) namesPk = true;
-    terms.push(sql`${column.ref} ${sql.raw(desc ? 'desc' : 'asc')} nulls last`);
+    keys.push({ column, desc });
   }
   // A deterministic order: the primary key breaks every tie (API.md §3).
-  if (!namesPk) terms.push(sql`${sql.ref(`${BASE}.${joins.model.meta.columnOf(pk)}`)} asc`);
-  return terms;
+  if (!namesPk) keys.push({ column: resolveColumn(joins, [pk]), desc: false });
+  return keys;
+}
+
+/**
+ * `<ref> asc|desc [nulls last]`. NULLs sort last in both directions (API.md
+ * §3); PostgreSQL already puts them last ascending, and a column that cannot
+ * be NULL needs no clause. Spelling out NULLS LAST where it changes nothing
+ * would stop PostgreSQL from reading a `(parent, created_at desc)` index in
+ * order, adding a sort to every prefetch.
+ */
+function orderTerm(ref: RawBuilder<unknown>, { column, desc }: OrderKey): RawBuilder<unknown> {
+  if (!desc) return sql`${ref} asc`;
+  return column.nullable ? sql`${ref} desc nulls last` : sql`${ref} desc`;
 }
 
 /**
@@ -110,12 +128,18 @@ function orderTerms(joins: JoinSet, ordering: readonly string[]): RawBuilder<unk
 export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): CompiledSelect {
   const joins = new JoinSet(spec.model, BASE);
   const nodes: HydrationNode[] = [];
+  /** Result alias of each selected column, by `<table alias>.<column>`. */
+  const selected = new Map<string, string>();
   let counter = 0;
   const addNode = (model: Model<any, any>, path: string, alias: string, parent: number, relation?: string) => {
     const columns = loadedFields(model, path, spec).map((name): [string, string] => [name, `f${counter++}`]);
     const pkAlias = columns.find(([name]) => name === model.meta.pk)![1];
     nodes.push({ model, columns, pkAlias, parent, relation });
-    return columns.map(([name, as]) => sql`${sql.ref(`${alias}.${model.meta.columnOf(name)}`)} as ${sql.id(as)}`);
+    return columns.map(([name, as]) => {
+      const qualified = `${alias}.${model.meta.columnOf(name)}`;
+      selected.set(qualified, as);
+      return sql`${sql.ref(qualified)} as ${sql.id(as)}`;
+    });
   };
   const selections = addNode(spec.model, '', BASE, -1);
   const joinNode = new Map<Join, number>();
@@ -139,7 +163,7 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
     where.push(sql`${key} = any(${bind('keys', restriction.keys)}::bigint[])`);
     if (restriction.where) where.push(restriction.where(BASE));
   }
-  const order = orderTerms(joins, spec.ordering);
+  const order = orderKeys(joins, spec.ordering);
   const extraJoin = restriction?.join ? sql` ${restriction.join(BASE)}` : sql``;
   const whereSql = where.length ? sql` where ${sql.join(where, sql` and `)}` : sql``;
   const from = sql`from ${sql.table(spec.model.meta.table)} as ${sql.id(BASE)}${extraJoin} ${joins.toSql()}${whereSql}`;
@@ -147,17 +171,33 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
 
   if (restriction && sliced) {
     const key = restriction.keyColumn(BASE);
-    const rowNumber = sql`row_number() over (partition by ${key} order by ${sql.join(order)}) as ${sql.id(ROW_NUMBER_ALIAS)}`;
-    const bounds = [sql`${sql.ref(`w.${ROW_NUMBER_ALIAS}`)} > ${bind('low', spec.low)}`];
-    if (spec.high !== undefined) bounds.push(sql`${sql.ref(`w.${ROW_NUMBER_ALIAS}`)} <= ${bind('high', spec.high)}`);
-    const inner = sql`select ${sql.join(selections)}, ${rowNumber} ${from}`;
+    const rowNumber = sql`row_number() over (partition by ${key} order by ${sql.join(order.map((k) => orderTerm(k.column.ref, k)))}) as ${sql.id(ROW_NUMBER_ALIAS)}`;
+    const rn = sql.ref(`w.${ROW_NUMBER_ALIAS}`);
+    const bounds = spec.low > 0 ? [sql`${rn} > ${bind('low', spec.low)}`] : [];
+    if (spec.high !== undefined) bounds.push(sql`${rn} <= ${bind('high', spec.high)}`);
+    // The outer ORDER BY repeats the window's own order (by result alias, an
+    // ordering column that is not loaded being selected as __o<i>): PostgreSQL
+    // sees the rows already come in that order and sorts nothing.
+    const extra: RawBuilder<unknown>[] = [];
+    const outerOrder = order.map((k, i) => {
+      let as = selected.get(k.column.qualified);
+      if (as === undefined) {
+        as = `__o${i}`;
+        extra.push(sql`${k.column.ref} as ${sql.id(as)}`);
+      }
+      return orderTerm(sql.ref(`w.${as}`), k);
+    });
+    const loaded = [...nodes.flatMap((node) => node.columns.map(([, as]) => as)), PARENT_KEY_ALIAS].map((as) => sql.ref(`w.${as}`));
+    const inner = sql`select ${sql.join([...selections, ...extra])}, ${rowNumber} ${from}`;
+    const filter = bounds.length ? sql` where ${sql.join(bounds, sql` and `)}` : sql``;
     const cap = spec.maxRows !== undefined ? sql` limit ${bind('cap', spec.maxRows)}` : sql``;
-    const query = sql<Record<string, unknown>>`select * from (${inner}) as w where ${sql.join(bounds, sql` and `)} order by ${sql.ref(`w.${PARENT_KEY_ALIAS}`)}, ${sql.ref(`w.${ROW_NUMBER_ALIAS}`)}${cap}`;
+    const query = sql<Record<string, unknown>>`select ${sql.join(loaded)} from (${inner}) as w${filter} order by ${sql.ref(`w.${PARENT_KEY_ALIAS}`)}, ${sql.join(outerOrder)}${cap}`;
     return { query, nodes, parentKeyAlias: PARENT_KEY_ALIAS };
   }
   const rows = sliceLimit(spec);
   const limit = rows !== undefined ? sql` limit ${bind('limit', rows)}` : sql``;
   const offset = spec.low > 0 ? sql` offset ${bind('offset', spec.low)}` : sql``;
-  const query = sql<Record<string, unknown>>`select ${sql.join(selections)} ${from} order by ${sql.join(order)}${limit}${offset}`;
+  const orderBy = sql.join(order.map((k) => orderTerm(k.column.ref, k)));
+  const query = sql<Record<string, unknown>>`select ${sql.join(selections)} ${from} order by ${orderBy}${limit}${offset}`;
   return { query, nodes, parentKeyAlias: restriction ? PARENT_KEY_ALIAS : undefined };
 }

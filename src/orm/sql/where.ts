@@ -22,9 +22,13 @@ const ARRAY_TYPE: Record<FieldKind, string> = {
 
 export interface ResolvedColumn {
   ref: RawBuilder<unknown>;
+  /** `<table alias>.<column>`, the ref's text. */
+  qualified: string;
   kind: FieldKind;
   model: Model<any, any>;
   field: string;
+  /** The column can read NULL: a nullable field, or one reached through a LEFT JOIN. */
+  nullable: boolean;
 }
 
 /**
@@ -46,12 +50,14 @@ export function resolveColumn(joins: JoinSet, parts: readonly string[]): Resolve
       throw errors.unknownField(model.name, fieldName, [...model.meta.fieldNames, ...Object.keys(model.meta.relations)]);
     }
   }
-  const alias = join?.alias ?? joins.alias;
+  const qualified = `${join?.alias ?? joins.alias}.${model.meta.columnOf(fieldName)}`;
   return {
-    ref: sql.ref(`${alias}.${model.meta.columnOf(fieldName)}`),
+    ref: sql.ref(qualified),
+    qualified,
     kind: model.meta.fields[fieldName].kind,
     model,
     field: fieldName,
+    nullable: (join?.left ?? false) || model.meta.fields[fieldName].nullable,
   };
 }
 
