@@ -2,6 +2,7 @@ import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { logQuery } from '../orm/query-capture.js';
 import { PipeliningClient } from './pipelining-client.js';
+import { parseTimestamptz, TIMESTAMPTZ_OID } from './timestamp-parser.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -42,6 +43,7 @@ function pgTypes(): pg.CustomTypesConfig {
   return {
     getTypeParser: ((oid: number, format?: string) => {
       if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+      if (oid === TIMESTAMPTZ_OID && format !== 'binary') return parseTimestamptz;
       return pg.types.getTypeParser(oid, format as any);
     }) as pg.CustomTypesConfig['getTypeParser'],
   };

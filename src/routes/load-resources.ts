@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { ModelInstance, QuerySet } from '../orm/index.js';
-import { compileConverter } from '../serializers/converter.js';
+import { converterFor } from '../serializers/converter.js';
 import { encodeCursor } from './cursor.js';
 import { filterArguments, keysetCondition, planIncludes } from './planner.js';
 import type { ParsedListRequest, ParsedRequest } from './request-parser.js';
@@ -35,7 +35,7 @@ export async function loadPage(db: Kysely<any>, resource: Resource, request: Par
     rows.length > request.pageSize && last
       ? encodeCursor(request.binding, request.ordering.map((key) => last[key.field] as never))
       : null;
-  const convert = compileConverter(resource, request.include.children, request.fields, resources);
+  const convert = converterFor(resource, request.include.children, request.fields, resources);
   return { data: page.map(convert), nextCursor };
 }
 
@@ -50,7 +50,7 @@ export async function loadOne(
   const queryset = (resource.model.objects as QuerySet<any>).using(db).filter({ id });
   const rows: ModelInstance[] = await planIncludes(queryset, resource, request.include.children, request.fields, resources);
   if (rows.length === 0) return undefined;
-  return compileConverter(resource, request.include.children, request.fields, resources)(rows[0]);
+  return converterFor(resource, request.include.children, request.fields, resources)(rows[0]);
 }
 
 /** The request's fieldsets with `extra` fields of the root resource added to what is loaded. */
