@@ -60,8 +60,8 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
       Client: PipeliningClient,
       ...options.pool,
     });
-    // A client goes back to the pool with no statement held back for its next user.
-    pool.on('release', (_error, client) => (client as unknown as PipeliningClient).clearDeferred?.());
+    // Opening statements no query followed are dropped; a held-back COMMIT waits (briefly) for the next user.
+    pool.on('release', (_error, client) => (client as unknown as PipeliningClient).released?.());
     // An idle client losing its server (restart, failover) must not crash the process.
     pool.on('error', () => {});
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }), log: logQuery });

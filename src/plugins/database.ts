@@ -34,9 +34,9 @@ export function registerDatabase(app: FastifyInstance, options: DatabasePluginOp
   const { database, statementTimeoutMs } = options;
   app.decorate('database', database);
   const timeout = Math.trunc(statementTimeoutMs);
-  // BEGIN and the timeout travel with the request's first query, in one write
-  // (see src/db/pipelining-client.ts): per-request round trips, not SQL,
-  // dominate the cost of a small read (see PERFORMANCE.md).
+  // BEGIN and the timeout travel with the request's first query and COMMIT
+  // with the connection's next use (see src/db/pipelining-client.ts):
+  // per-request round trips, not SQL, dominate the cost of a small read.
   const statements = ['begin isolation level repeatable read read only'];
   if (timeout > 0) statements.push(`set local statement_timeout = ${timeout}`);
   const transaction = deferredTransaction(statements);

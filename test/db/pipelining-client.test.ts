@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
-import { deferredTransaction, PipeliningClient } from '../../src/db/pipelining-client.js';
+import { COMMIT_DELAY_MS, deferredTransaction, PipeliningClient } from '../../src/db/pipelining-client.js';
 import { openPostgres } from '../helpers/databases.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL;
@@ -15,6 +15,9 @@ if (!adminUrl) {
   t.pass('skipped: TEST_DATABASE_URL is not set (the pipelining client is PostgreSQL-only)');
 } else {
   const transaction = deferredTransaction(['begin isolation level repeatable read read only', 'set local statement_timeout = 1234']);
+
+  const settings = "select current_setting('transaction_isolation') as isolation, current_setting('statement_timeout') as timeout";
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   t.test('a client on its own', async (t) => {
     const client = new PipeliningClient({ connectionString: adminUrl });
@@ -33,11 +36,33 @@ if (!adminUrl) {
       );
       t.same(rows, [{ isolation: 'repeatable read', read_only: 'on', timeout: '1234ms', echo: 7 }]);
       t.equal(status(), 'T', 'the transaction is open after the pipeline');
-      const second = await client.query("select current_setting('transaction_isolation') as isolation");
+      const second = await client.query(settings);
       t.equal(second.rows[0].isolation, 'repeatable read', 'later queries run in the same transaction');
+    });
+
+    await t.test('the COMMIT waits for the next query and runs before it', async (t) => {
       await client.query(transaction.commit);
+      t.equal(status(), 'T', 'held back: the transaction is still open');
+      const { rows } = await client.query(settings);
+      t.same(rows, [{ isolation: 'read committed', timeout: '0' }], 'the next query runs after the COMMIT, outside the transaction');
       t.equal(status(), 'I');
-      t.equal((await client.query('show statement_timeout')).rows[0].statement_timeout, '0', 'SET LOCAL ended with the transaction');
+    });
+
+    await t.test('a COMMIT held back when the next snapshot begins: one pipeline ends one and opens the other', async (t) => {
+      await client.query(transaction.begin);
+      await client.query('select 1');
+      await client.query(transaction.commit);
+      await client.query(transaction.begin);
+      const { rows } = await client.query("select current_setting('statement_timeout') as timeout, txid_current_if_assigned() as xid");
+      t.same(rows, [{ timeout: '1234ms', xid: null }], 'inside the new transaction');
+      await client.query(transaction.commit);
+    });
+
+    await t.test('a query with a callback gets the held-back statements sent first', async (t) => {
+      const rows = await new Promise<unknown[]>((resolve, reject) =>
+        client.query(settings, [], (error: Error | null, result: pg.QueryResult) => (error ? reject(error) : resolve(result.rows))),
+      );
+      t.same(rows, [{ isolation: 'read committed', timeout: '0' }]);
     });
 
     await t.test('a transaction that ran nothing sends nothing, not even its end', async (t) => {
@@ -47,10 +72,11 @@ if (!adminUrl) {
       await client.query(transaction.rollback);
       t.equal(status(), 'I');
       await client.query('select 1');
+      t.equal(status(), 'I');
       t.same(notices, [], "no 'there is no transaction in progress' warning: no COMMIT or ROLLBACK reached the server");
     });
 
-    await t.test('an error in the first query leaves a failed transaction that the rollback ends', async (t) => {
+    await t.test('an error in the first query leaves a failed transaction that the rollback ends at once', async (t) => {
       await client.query(transaction.begin);
       await t.rejects(client.query('select 1 / $1::int as x', [0]), { message: /division by zero/ });
       t.equal(status(), 'E');
@@ -58,27 +84,43 @@ if (!adminUrl) {
       t.equal(status(), 'I');
       t.same((await client.query('select 2 as x')).rows, [{ x: 2 }], 'the client is usable again');
     });
-
-    await t.test('without a marker, statements run as they come', async (t) => {
-      await client.query('begin');
-      t.equal(status(), 'T');
-      await client.query(transaction.commit);
-      t.equal(status(), 'I', 'a marked COMMIT with nothing held back is sent as is');
-    });
   });
 
-  t.test('a client goes back to the pool without held-back statements', async (t) => {
+  t.test('through a pool', async (t) => {
     const pool = new pg.Pool({ connectionString: adminUrl, max: 1, Client: PipeliningClient });
-    pool.on('release', (_error, client) => (client as unknown as PipeliningClient).clearDeferred());
+    pool.on('release', (_error, client) => (client as unknown as PipeliningClient).released());
     t.teardown(() => pool.end());
-    const first = await pool.connect();
-    await first.query(transaction.begin);
-    first.release();
-    const second = await pool.connect();
-    t.equal(second, first, 'the same client (pool of one)');
-    await second.query('select 1');
-    t.equal((second as unknown as PipeliningClient).getTransactionStatus(), 'I', 'its next user is not inside the old transaction');
-    second.release();
+    const backendState = async (pid: number) => {
+      const observer = new pg.Client({ connectionString: adminUrl });
+      await observer.connect();
+      const { rows: [row] } = await observer.query('select state from pg_stat_activity where pid = $1', [pid]);
+      await observer.end();
+      return row.state as string;
+    };
+
+    await t.test('opening statements no query followed are not left for the next user', async (t) => {
+      const first = await pool.connect();
+      await first.query(transaction.begin);
+      first.release();
+      const second = await pool.connect();
+      t.equal(second, first, 'the same client (pool of one)');
+      await second.query('select 1');
+      t.equal((second as unknown as PipeliningClient).getTransactionStatus(), 'I', 'its next user is not inside the old transaction');
+      second.release();
+    });
+
+    await t.test('an idle connection commits after COMMIT_DELAY_MS', async (t) => {
+      const client = await pool.connect();
+      const pid = (client as unknown as { processID: number }).processID;
+      await client.query(transaction.begin);
+      await client.query('select 1');
+      await client.query(transaction.commit);
+      client.release();
+      t.equal((client as unknown as PipeliningClient).getTransactionStatus(), 'T', 'released with the COMMIT held back');
+      await sleep(COMMIT_DELAY_MS * 3);
+      t.equal((client as unknown as PipeliningClient).getTransactionStatus(), 'I', 'committed while idle');
+      t.equal(await backendState(pid), 'idle', 'the server agrees: not idle in transaction');
+    });
   });
 
   t.test('a request reads one snapshot while others commit', async (t) => {
