@@ -29,6 +29,9 @@
  */
 import pg from 'pg';
 
+// pg's own conversion of bound values (dates, arrays, buffers), for the statements bound here.
+const { prepareValue } = (pg as unknown as { utils: { prepareValue: (value: unknown) => unknown } }).utils;
+
 const DEFERRED = '/* loom:deferred */ ';
 const DEFERRED_COMMIT = '/* loom:deferred-commit */ commit';
 const DEFERRED_ROLLBACK = '/* loom:deferred-end */ rollback';
@@ -47,17 +50,34 @@ export function deferredTransaction(statements: readonly string[]): { begin: str
 
 type Callback = (error: Error | null, result?: unknown) => void;
 
-/** pg's Query with statements pipelined in front of it; its result is the last statement's. */
+/** One statement of a pipeline and where its result goes. */
+interface Entry {
+  text: string;
+  values: unknown[] | undefined;
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+}
+
+/**
+ * pg's Query running a pipeline: `prelude` statements (results ignored), then
+ * each entry's statement, then one Sync. With a single Sync the statements
+ * share an implicit transaction, and an error skips the rest of it: every
+ * entry then fails with that error.
+ */
 class PipelinedQuery extends (pg as unknown as { Query: new (config: object) => any }).Query {
   constructor(
     readonly prelude: readonly string[],
-    text: string,
-    values: unknown[] | undefined,
-    done: Callback,
+    readonly entries: readonly Entry[],
   ) {
-    super({ text, values });
-    this.callback = (error: Error | null, results?: unknown) =>
-      error ? done(error) : done(null, Array.isArray(results) ? results[results.length - 1] : results);
+    super({ text: entries[0].text, values: entries[0].values });
+    this.callback = (error: Error | null, results?: unknown) => {
+      if (error) {
+        for (const entry of entries) entry.reject(error);
+        return;
+      }
+      const all = Array.isArray(results) ? results : [results];
+      entries.forEach((entry, i) => entry.resolve(all[prelude.length + i]));
+    };
   }
 
   requiresPreparation(): boolean {
@@ -70,9 +90,21 @@ class PipelinedQuery extends (pg as unknown as { Query: new (config: object) => 
       connection.bind({});
       connection.execute({});
     }
+    for (const { text, values } of this.entries.slice(0, -1)) {
+      connection.parse({ text });
+      connection.bind({ values, valueMapper: prepareValue });
+      connection.describe({ type: 'P', name: '' });
+      connection.execute({});
+    }
+    // The last entry goes through pg's own path, which adds the Sync.
+    const last = this.entries[this.entries.length - 1];
+    this.text = last.text;
+    this.values = last.values;
     super.prepare(connection);
   }
 }
+
+const READ = /^\s*select\b/i;
 
 const emptyResult = (command: string) => ({ command, rowCount: null, rows: [], fields: [], oid: null });
 
@@ -81,6 +113,8 @@ export class PipeliningClient extends pg.Client {
   #commitPending = false;
   #opening: string[] = [];
   #idleTimer: NodeJS.Timeout | undefined;
+  /** Plain queries asked for in the current tick, sent together at its end. */
+  #batch: Entry[] | undefined;
 
   /**
    * The pool calls this on release. Opening statements that no query
@@ -96,6 +130,9 @@ export class PipeliningClient extends pg.Client {
 
   override query(config: any, values?: any, callback?: any): any {
     const plain = typeof config === 'string' && typeof values !== 'function' && !callback;
+    const marked = plain && (config.startsWith(DEFERRED) || config === DEFERRED_COMMIT || config === DEFERRED_ROLLBACK);
+    // Whatever is not batched must not overtake the queries batched before it.
+    if (this.#batch && (marked || !plain)) this.#send();
     if (plain && config.startsWith(DEFERRED)) {
       this.#opening.push(...config.slice(DEFERRED.length).split(';\n'));
       return Promise.resolve(emptyResult('BEGIN'));
@@ -109,16 +146,43 @@ export class PipeliningClient extends pg.Client {
       this.#commitPending = true;
       return Promise.resolve(emptyResult('COMMIT'));
     }
-    const prelude = this.#takePrelude();
-    if (prelude.length === 0) return super.query(config, values, callback);
     if (!plain) {
       // pg runs a client's queries in order: the held-back statements go first, on their own.
-      super.query(prelude.join(';\n')).catch(() => undefined);
+      const prelude = this.#takePrelude();
+      if (prelude.length) super.query(prelude.join(';\n')).catch(() => undefined);
       return super.query(config, values, callback);
     }
     return new Promise((resolve, reject) => {
-      const query = new PipelinedQuery(prelude, config, values, (error, result) => (error ? reject(error) : resolve(result)));
-      super.query(query as unknown as pg.Submittable);
+      const entry: Entry = { text: config, values, resolve, reject };
+      if (this.#batch) {
+        this.#batch.push(entry);
+        return;
+      }
+      this.#batch = [entry];
+      queueMicrotask(() => this.#send());
+    });
+  }
+
+  /**
+   * Sends the queries asked for in one tick. Reads (SELECTs, which is what the
+   * ORM runs side by side: sibling prefetches) share one pipeline; anything
+   * else goes on its own, as pg would have sent it.
+   */
+  #send(): void {
+    const batch = this.#batch;
+    if (!batch) return; // already sent, ahead of a query that must not overtake it
+    this.#batch = undefined;
+    const prelude = this.#takePrelude();
+    const reads = batch.length > 1 && batch.every((entry) => READ.test(entry.text));
+    const groups = reads ? [batch] : batch.map((entry) => [entry]);
+    groups.forEach((entries, i) => {
+      const head = i === 0 ? prelude : [];
+      if (head.length === 0 && entries.length === 1) {
+        const [{ text, values, resolve, reject }] = entries;
+        super.query(text, values).then(resolve, reject);
+      } else {
+        super.query(new PipelinedQuery(head, entries) as unknown as pg.Submittable);
+      }
     });
   }
 

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import { errors } from './errors.js';
 import { getRelationCache, hasRelationCache, type ModelInstance, ORIGIN, PARENT_KEY, setRelationCache } from './instance.js';
 import type { QuerySet } from './query-set.js';
-import type { Relation } from './relations/relation.js';
+import type { PrefetchBatch, Relation } from './relations/relation.js';
+import { type Fetched, fetchSideBySide } from './fetch-side-by-side.js';
 import { RowBudgetExceeded } from './row-budget.js';
 
 /**
@@ -112,7 +113,9 @@ export async function prefetchRelatedObjects(
   if (instances.length === 0) return;
   const db = options.db ?? instances[0][ORIGIN]?.db;
   const done = new Map<string, ModelInstance[]>();
-  const queue = normalize(lookups).reverse();
+  const normalized = normalize(lookups);
+  const early = await fetchFirstLevels(instances, normalized, db);
+  const queue = normalized.reverse();
   while (queue.length) {
     const lookup = queue.pop()!;
     if (done.has(lookup.prefetchTo)) {
@@ -150,8 +153,10 @@ export async function prefetchRelatedObjects(
         continue;
       }
       const queryset = lookup.currentQueryset(level);
+      const ready = level === 0 ? early.get(prefetchTo) : undefined;
+      early.delete(prefetchTo);
       try {
-        objects = await prefetchOneLevel(toFetch, relation, queryset, attr, asAttr, db);
+        objects = await prefetchOneLevel(toFetch, relation, queryset, attr, asAttr, db, ready && sameItems(ready.parents, toFetch) ? ready : undefined);
       } catch (error) {
         throw error instanceof RowBudgetExceeded ? error.withLookup(prefetchTo) : error;
       }
@@ -174,6 +179,7 @@ async function prefetchOneLevel(
   attr: string,
   asAttr: boolean,
   db: Kysely<any> | undefined,
+  ready?: FirstLevel,
 ): Promise<ModelInstance[]> {
   const related: ModelInstance[] = [];
   const assigned = new Set<ModelInstance>();
@@ -183,9 +189,10 @@ async function prefetchOneLevel(
     else setRelationCache(parent, attr, value);
     assigned.add(parent);
   };
-  const base = queryset?.prefetchLookups.length ? queryset.withoutPrefetch() : queryset;
-  for (const batch of relation.prefetchBatches(parents, base)) {
-    const rows = await batch.queryset.using(batch.queryset.db ?? db).fetch();
+  const batches = ready?.batches ?? levelBatches(parents, relation, queryset, db);
+  for (let i = 0; i < batches.length; i++) {
+    const batch = batches[i];
+    const rows = ready ? (await ready.results)[i]() : await batch.queryset.fetch();
     const byKey = new Map<unknown, ModelInstance[]>();
     for (const row of rows) {
       const key = row[PARENT_KEY];
@@ -200,3 +207,63 @@ async function prefetchOneLevel(
   return related;
 }
 
+
+/** The batches (one query each) that load `relation` for `parents`, on `db` unless a queryset names its own. */
+function levelBatches(parents: ModelInstance[], relation: Relation, queryset: QuerySet<any> | undefined, db: Kysely<any> | undefined): PrefetchBatch[] {
+  // The queryset's own lookups run after its level, on its results.
+  const base = queryset?.prefetchLookups.length ? queryset.withoutPrefetch() : queryset;
+  return relation.prefetchBatches(parents, base).map((batch) => ({ ...batch, queryset: batch.queryset.using(batch.queryset.db ?? db) }));
+}
+
+/** The first level of a lookup, queried ahead of its turn. */
+interface FirstLevel {
+  parents: ModelInstance[];
+  batches: PrefetchBatch[];
+  results: Promise<Fetched<ModelInstance>[]>;
+}
+
+/**
+ * The first level of every lookup only depends on the instances: those
+ * queries are started together (one round trip through a pipelining
+ * connection) before the lookups are walked in order. The walk then uses a
+ * level's rows when it reaches it, exactly where it would have queried, so
+ * the order of storing, of nested lookups and of errors stays Django's. The
+ * first lookup to reach a path owns it, as in the walk. A level the walk would
+ * not query (already loaded, not a relation, an error) is not started; a
+ * result the walk does not use costs a query and nothing else.
+ */
+async function fetchFirstLevels(instances: ModelInstance[], lookups: readonly Prefetch[], db: Kysely<any> | undefined): Promise<Map<string, FirstLevel>> {
+  const levels = new Map<string, Omit<FirstLevel, 'results'>>();
+  const model = instances[0].model;
+  for (const lookup of lookups) {
+    const prefetchTo = lookup.currentPrefetchTo(0);
+    if (levels.has(prefetchTo)) continue;
+    const relation = model.meta.relations[lookup.prefetchThrough.split('__')[0]];
+    const { attr, asAttr } = lookup.currentToAttr(0);
+    if (!relation || (asAttr && (model.meta.field(attr) || model.meta.relations[attr]))) {
+      levels.set(prefetchTo, { parents: [], batches: [] });
+      continue;
+    }
+    const parents = instances.filter((o) => !isFetched(o, attr, asAttr));
+    levels.set(prefetchTo, { parents, batches: parents.length ? levelBatches(parents, relation, lookup.currentQueryset(0), db) : [] });
+  }
+  const started = [...levels].filter(([, level]) => level.batches.length > 0);
+  if (started.reduce((count, [, level]) => count + level.batches.length, 0) < 2) return new Map();
+  // A failure surfaces where the walk uses the result, not here (an unused result fails nobody).
+  const all = fetchSideBySide(started.flatMap(([, level]) => level.batches.map((batch) => batch.queryset)));
+  all.catch(() => undefined);
+  const result = new Map<string, FirstLevel>();
+  let offset = 0;
+  for (const [prefetchTo, level] of started) {
+    const from = offset;
+    offset += level.batches.length;
+    const results = all.then((fetched) => fetched.slice(from, from + level.batches.length));
+    results.catch(() => undefined);
+    result.set(prefetchTo, { ...level, results });
+  }
+  return result;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}

@@ -9,6 +9,7 @@ import type { KeyRestriction } from './relations/relation.js';
 import { currentRowBudget, RowBudgetExceeded } from './row-budget.js';
 import { compileSelect, type CompiledSelect, type SelectSpec } from './sql/select.js';
 import { executableSelect } from './sql/select-template.js';
+import type { CompiledQuery } from 'kysely';
 
 interface QueryState {
   readonly model: Model<any, any>;
@@ -51,6 +52,14 @@ export function getDefaultFetchMode(): FetchMode {
  * // select ..., "t0_through"."article_id" as "__pk" from "tags" as "t0" inner join "article_tags" ... where ... = any($1::bigint[])
  * ```
  */
+/** @internal A query ready to run and how to turn its rows into instances (see `startFetch`). */
+export interface PendingFetch<T> {
+  db: Kysely<any>;
+  /** Undefined when the rows are known without a query (a cache, no parent keys). */
+  query: CompiledQuery<Record<string, unknown>> | undefined;
+  take(rows: Record<string, unknown>[]): T[];
+}
+
 export class QuerySet<T extends ModelInstance = ModelInstance> implements PromiseLike<T[]> {
   readonly #state: QueryState;
 
@@ -223,25 +232,42 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
   /** Runs the query and its prefetches. */
   async fetch(): Promise<T[]> {
     if (this.#state.resultCache) return [...this.#state.resultCache] as T[];
+    const pending = this.startFetch();
+    const instances = pending.take(pending.query ? (await pending.db.executeQuery(pending.query)).rows : []);
+    if (this.#state.prefetch.length && instances.length) {
+      await prefetchRelatedObjects(instances, { db: pending.db }, ...this.#state.prefetch);
+    }
+    return instances;
+  }
+
+  /**
+   * @internal The query this queryset runs (without its prefetches), and how
+   * to turn its rows into instances. The row budget's LIMIT is taken now and
+   * the rows are counted against it in `take`, so queries that run side by side
+   * are charged in the order their results are used.
+   */
+  startFetch(): PendingFetch<T> {
+    const cached = this.#state.resultCache;
     const restriction = this.#state.restriction;
-    if (restriction && restriction.keys.length === 0) return [];
+    if (cached || (restriction && restriction.keys.length === 0)) {
+      const known = [...(cached ?? [])] as T[];
+      return { db: this.#state.db as Kysely<any>, query: undefined, take: () => known };
+    }
     const db = this.#requireDb();
     const budget = currentRowBudget();
     const compiled = executableSelect(this.#spec(budget ? budget.remaining + 1 : undefined), db);
-    const { rows } = await db.executeQuery(compiled.query);
-    if (budget) {
-      budget.used += rows.length;
-      if (budget.used > budget.limit) throw new RowBudgetExceeded(budget.limit, undefined);
-    }
-    const instances = hydrate(compiled, rows, {
+    const fetchMode = this.#state.fetchMode ?? defaultFetchMode;
+    return {
       db,
-      peers: [],
-      fetchMode: this.#state.fetchMode ?? defaultFetchMode,
-    }) as T[];
-    if (this.#state.prefetch.length && instances.length) {
-      await prefetchRelatedObjects(instances, { db }, ...this.#state.prefetch);
-    }
-    return instances;
+      query: compiled.query,
+      take: (rows) => {
+        if (budget) {
+          budget.used += rows.length;
+          if (budget.used > budget.limit) throw new RowBudgetExceeded(budget.limit, undefined);
+        }
+        return hydrate(compiled, rows, { db, peers: [], fetchMode }) as T[];
+      },
+    };
   }
 
   then<R1 = T[], R2 = never>(

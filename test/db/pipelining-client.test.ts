@@ -86,6 +86,78 @@ if (!adminUrl) {
     });
   });
 
+  t.test('queries asked for in one tick', async (t) => {
+    const client = new PipeliningClient({ connectionString: adminUrl });
+    await client.connect();
+    t.teardown(() => client.end());
+    // Each flush of the socket is one call of _write or _writev (pg corks a statement's messages).
+    const socket = (client as unknown as { connection: { stream: Record<string, (...args: unknown[]) => unknown> } }).connection.stream;
+    let writes = 0;
+    for (const method of ['_write', '_writev']) {
+      const original = socket[method].bind(socket);
+      socket[method] = (...args: unknown[]) => {
+        writes++;
+        return original(...args);
+      };
+    }
+    const counted = async <T>(fn: () => Promise<T>) => {
+      writes = 0;
+      const result = await fn();
+      return { result, writes };
+    };
+
+    await t.test('reads share one write and each gets its own rows', async (t) => {
+      const { result, writes } = await counted(() =>
+        Promise.all([
+          client.query('select $1::int as a', [1]),
+          client.query('select generate_series(1, $1::int) as b', [3]),
+          client.query('select $1::text as c where false', ['x']),
+        ]),
+      );
+      t.same(result.map((r) => r.rows), [[{ a: 1 }], [{ b: 1 }, { b: 2 }, { b: 3 }], []]);
+      t.equal(writes, 1);
+    });
+
+    await t.test('with a snapshot opening and a held-back COMMIT in front, still one write', async (t) => {
+      await client.query(transaction.begin);
+      await client.query('select 1');
+      await client.query(transaction.commit);
+      await client.query(transaction.begin);
+      const { result, writes } = await counted(() =>
+        Promise.all([client.query(settings), client.query("select current_setting('transaction_read_only') as read_only")]),
+      );
+      t.same(result.map((r) => r.rows[0]), [{ isolation: 'repeatable read', timeout: '1234ms' }, { read_only: 'on' }]);
+      t.equal(writes, 1);
+      await client.query(transaction.commit);
+      await client.query('select 1');
+    });
+
+    await t.test('anything but reads goes on its own, in order', async (t) => {
+      const { result, writes } = await counted(() =>
+        Promise.all([client.query('select 1 as a'), client.query("set application_name = 'pipelining-test'"), client.query('show application_name')]),
+      );
+      t.same(result[2].rows, [{ application_name: 'pipelining-test' }], 'the SET ran before the SHOW after it');
+      t.equal(writes, 3);
+    });
+
+    await t.test('a failing read fails the reads that shared its round trip; the client goes on', async (t) => {
+      const results = await Promise.allSettled([client.query('select 1 / $1::int as x', [0]), client.query('select 2 as y')]);
+      t.same(results.map((r) => r.status), ['rejected', 'rejected']);
+      t.match((results[1] as PromiseRejectedResult).reason, { message: /division by zero/ });
+      t.same((await client.query('select 3 as z')).rows, [{ z: 3 }]);
+    });
+
+    await t.test('a query with a callback does not overtake the reads asked for before it', async (t) => {
+      const [, shown] = await Promise.all([
+        client.query("select set_config('application_name', 'set-by-the-read', false)"),
+        new Promise<pg.QueryResult>((resolve, reject) =>
+          client.query('show application_name', [], (error: Error | null, result: pg.QueryResult) => (error ? reject(error) : resolve(result))),
+        ),
+      ]);
+      t.same(shown.rows, [{ application_name: 'set-by-the-read' }], 'the server ran the read first');
+    });
+  });
+
   t.test('through a pool', async (t) => {
     const pool = new pg.Pool({ connectionString: adminUrl, max: 1, Client: PipeliningClient });
     pool.on('release', (_error, client) => (client as unknown as PipeliningClient).released());
