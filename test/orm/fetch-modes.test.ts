@@ -77,6 +77,24 @@ t.test('fetch modes, row budget and query capture', async (t) => {
       t.equal((main as RowBudgetExceeded).lookup, undefined, 'the main query has no lookup');
     });
 
+    await t.test('sibling lookups run side by side but are charged to the budget in lookup order', async (t) => {
+      const articles = fx.articles.length;
+      const tagRows = fx.articleTags.length;
+      const commentRows = fx.comments.length;
+      const lookups = () => Article.objects.using(db).prefetchRelated('tags', 'comments').fetch();
+      const { result: rows, capture } = await captureQueries(() => withRowBudget(articles + tagRows + commentRows, lookups));
+      t.equal(capture.count, 3, 'one query per lookup, as when they ran one after the other');
+      t.equal(rows.reduce((n, a) => n + (loaded(a, 'tags') as unknown[]).length + (loaded(a, 'comments') as unknown[]).length, 0), tagRows + commentRows);
+      const second = await withRowBudget(articles + tagRows + commentRows - 1, lookups).catch((e: unknown) => e);
+      t.equal((second as RowBudgetExceeded).lookup, 'comments', 'over by one row: the later lookup is named');
+      const first = await withRowBudget(articles + tagRows - 1, lookups).catch((e: unknown) => e);
+      t.equal((first as RowBudgetExceeded).lookup, 'tags', 'the earlier lookup over the budget is named, though both ran');
+      const reversed = await withRowBudget(articles + tagRows + commentRows - 1, () =>
+        Article.objects.using(db).prefetchRelated('comments', 'tags'),
+      ).catch((e: unknown) => e);
+      t.equal((reversed as RowBudgetExceeded).lookup, 'tags', 'the order is the lookups\' order');
+    });
+
     await t.test('nested captures both see the statements of the inner scope', async (t) => {
       const outer = await captureQueries(async () => {
         await Author.objects.using(db).count();
