@@ -4,7 +4,7 @@
  * includes, then converting the instances to response objects.
  */
 import type { Kysely } from 'kysely';
-import type { ModelInstance, QuerySet } from '../orm/index.js';
+import { type ModelInstance, prefetchRelatedObjects, type QuerySet } from '../orm/index.js';
 import { converterFor } from '../serializers/converter.js';
 import { encodeCursor } from './cursor.js';
 import { filterArguments, keysetCondition, planIncludes } from './planner.js';
@@ -28,8 +28,11 @@ export async function loadPage(db: Kysely<any>, resource: Resource, request: Par
   queryset = queryset.orderBy(...orderByArguments(request.ordering)).slice(0, request.pageSize + 1);
   // The ordering fields are loaded even when a fieldset leaves them out: the next cursor needs them.
   const fields = withFields(request, resource, request.ordering.map((key) => key.field));
-  const rows: ModelInstance[] = await planIncludes(queryset, resource, request.include.children, fields, resources);
+  const planned = planIncludes(queryset, resource, request.include.children, fields, resources);
+  // The extra row only tells whether a next page exists: the includes are loaded for the page alone.
+  const rows: ModelInstance[] = await planned.withoutPrefetch();
   const page = rows.slice(0, request.pageSize);
+  if (page.length && planned.prefetchLookups.length) await prefetchRelatedObjects(page, { db }, ...planned.prefetchLookups);
   const last = page[page.length - 1] as (ModelInstance & Record<string, unknown>) | undefined;
   const nextCursor =
     rows.length > request.pageSize && last
