@@ -2,8 +2,8 @@
  * ORM instances → plain response objects, for one request's plan. The
  * converter is built once per (resource, include tree, fieldsets) and is
  * generated code: one object literal per resource with the fields in a fixed
- * order, timestamps printed inline, relations read from the instance's cache.
- * A loop that assigns `out[name]` for names in a list is several times slower
+ * order, timestamps printed inline (iso-timestamp.ts), relations read from the
+ * instance's cache. A loop that assigns `out[name]` for names in a list is several times slower
  * (every store is a megamorphic keyed store that walks hidden-class
  * transitions), and converting is per row of every response.
  *
@@ -12,6 +12,7 @@
  * them (a fieldset is validated against the declared fields before it gets here).
  */
 import { loaded, type ModelInstance } from '../orm/index.js';
+import { isoTimestamp } from './iso-timestamp.js';
 import type { Fieldsets } from '../routes/fields-parser.js';
 import type { IncludeNode } from '../routes/include-parser.js';
 import type { Resource } from '../routes/resources/index.js';
@@ -64,14 +65,14 @@ export function compileConverter(
     const key = JSON.stringify(name);
     if (!Object.prototype.hasOwnProperty.call(resource.fields, name)) throw new Error(`${resource.name} has no field ${key}`);
     const value = `row[${key}]`;
-    return resource.fields[name].kind === 'timestamp' ? `${key}: ${value} === null ? null : ${value}.toISOString()` : `${key}: ${value}`;
+    return resource.fields[name].kind === 'timestamp' ? `${key}: ${value} === null ? null : isoTimestamp(${value})` : `${key}: ${value}`;
   });
   for (const [name, node] of children) {
     properties.push(`${JSON.stringify(name)}: readers[${readers.length}](row)`);
     readers.push(relationReader(name, node, fields, resources));
   }
-  const build = new Function('readers', `return function convert(row) {\n  return { ${properties.join(',\n    ')} };\n}`);
-  return build(readers) as Converter;
+  const build = new Function('readers', 'isoTimestamp', `return function convert(row) {\n  return { ${properties.join(',\n    ')} };\n}`);
+  return build(readers, isoTimestamp) as Converter;
 }
 
 function relationReader(name: string, node: IncludeNode, fields: Fieldsets, resources: ReadonlyMap<string, Resource>): RelationReader {
