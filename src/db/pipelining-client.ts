@@ -1,6 +1,6 @@
 /**
- * A pg Client that puts a read snapshot's transaction control on the same
- * writes as its queries.
+ * A pg Client that puts a read snapshot's transaction control, and reads
+ * asked for together, on the same writes as its queries.
  *
  * On this kind of machine a socket write to PostgreSQL costs ~0.2 ms of CPU
  * in the server (measured with --cpu-prof: pg's `submit` is mostly `writev`),
@@ -19,7 +19,10 @@
  *   `COMMIT_DELAY_MS` if it stays idle. Committing a read-only transaction
  *   changes no data, so nobody can observe the delay; the transaction holds
  *   its snapshot and its ACCESS SHARE locks that much longer (a few ms under
- *   load, at most COMMIT_DELAY_MS when idle).
+ *   load, at most COMMIT_DELAY_MS when idle);
+ * - SELECTs asked for in the same tick (the ORM's sibling prefetches, see
+ *   src/orm/fetch-side-by-side.ts) go out as one pipeline with one Sync and
+ *   come back in one round trip.
  *
  * Statements are marked with the `DEFERRED` / `DEFERRED_COMMIT` comments. A
  * client of another kind sees plain SQL behind a comment and runs it at once,
@@ -47,8 +50,6 @@ export const COMMIT_DELAY_MS = 20;
 export function deferredTransaction(statements: readonly string[]): { begin: string; commit: string; rollback: string } {
   return { begin: DEFERRED + statements.join(';\n'), commit: DEFERRED_COMMIT, rollback: DEFERRED_ROLLBACK };
 }
-
-type Callback = (error: Error | null, result?: unknown) => void;
 
 /** One statement of a pipeline and where its result goes. */
 interface Entry {
