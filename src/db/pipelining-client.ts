@@ -2,9 +2,10 @@
  * A pg Client that puts a read snapshot's transaction control, and reads
  * asked for together, on the same writes as its queries.
  *
- * On this kind of machine a socket write to PostgreSQL costs ~0.2 ms of CPU
- * in the server (measured with --cpu-prof: pg's `submit` is mostly `writev`),
- * more than planning the SQL of a small query. A request reading in a
+ * On this kind of machine a socket write to PostgreSQL costs 0.1-0.3 ms of
+ * CPU in the server (measured with --cpu-prof: pg's `submit` is mostly
+ * `writev`), more than planning the SQL of a small query, and each write is a
+ * round trip the request waits for. A request reading in a
  * snapshot would pay a write for `BEGIN ...; SET LOCAL ...`, one per query and
  * one for `COMMIT`. Here:
  *
