@@ -248,6 +248,21 @@ await eachDatabase(t, async (t, database) => {
     t.same(results.map((r) => r.queries), [1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4]);
   });
 
+  t.test("a page's includes are loaded for the page's rows only, not for the row that tells a next page exists", async (t) => {
+    const seen: unknown[][] = [];
+    const spy = await buildApp({ database });
+    spy.addHook('onResponse', async (request) => {
+      for (const query of request.queryCapture?.queries ?? []) seen.push([...query.parameters]);
+    });
+    t.teardown(() => spy.close());
+    const response = await spy.inject('/articles?include=tags,comments&page[size]=2');
+    t.equal(response.json().data.length, 2);
+    t.not(response.json().links.next, null, 'a next page exists: the page query fetched a third row');
+    const keyLists = seen.map((parameters) => parameters[0]).filter(Array.isArray);
+    t.equal(keyLists.length, 2, 'one key list per prefetch');
+    for (const keys of keyLists) t.same(keys, ids(response.json().data), 'the keys are the page\'s ids');
+  });
+
   t.test('health', async (t) => {
     t.same((await get(app, '/health/live')).body, { status: 'ok' });
     t.same((await get(app, '/health/ready')).body, { status: 'ok' });
