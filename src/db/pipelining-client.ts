@@ -25,7 +25,7 @@
  *   src/orm/fetch-side-by-side.ts) go out as one pipeline with one Sync and
  *   come back in one round trip.
  *
- * Statements are marked with the `DEFERRED` / `DEFERRED_COMMIT` comments. A
+ * Statements are marked with the `loom:deferred…` comments. A
  * client of another kind sees plain SQL behind a comment and runs it at once,
  * so the marking is safe wherever it ends up. A query this class cannot put
  * behind held-back statements (one with a callback, a cursor) gets them sent
@@ -38,7 +38,7 @@ const { prepareValue } = (pg as unknown as { utils: { prepareValue: (value: unkn
 
 const DEFERRED = '/* loom:deferred */ ';
 const DEFERRED_COMMIT = '/* loom:deferred-commit */ commit';
-const DEFERRED_ROLLBACK = '/* loom:deferred-end */ rollback';
+const DEFERRED_ROLLBACK = '/* loom:deferred-rollback */ rollback';
 
 /** How long an idle connection may keep a finished read-only transaction open. */
 export const COMMIT_DELAY_MS = 20;
@@ -150,8 +150,7 @@ export class PipeliningClient extends pg.Client {
     }
     if (!plain) {
       // pg runs a client's queries in order: the held-back statements go first, on their own.
-      const prelude = this.#takePrelude();
-      if (prelude.length) super.query(prelude.join(';\n')).catch(() => undefined);
+      this.#flush();
       return super.query(config, values, callback);
     }
     return new Promise((resolve, reject) => {
@@ -197,7 +196,11 @@ export class PipeliningClient extends pg.Client {
     return prelude;
   }
 
-  /** Sends a pending COMMIT of a connection left idle. A failure means the connection is gone, which ends the transaction anyway. */
+  /**
+   * Sends the held-back statements on their own (a connection left idle, or
+   * ahead of a query that cannot carry them). A failure means the connection
+   * is gone, which ends the transaction anyway.
+   */
   #flush(): void {
     const prelude = this.#takePrelude();
     if (prelude.length) super.query(prelude.join(';\n')).catch(() => undefined);

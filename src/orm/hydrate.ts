@@ -1,5 +1,5 @@
 import { type ModelInstance, ORIGIN, type Origin, PARENT_KEY, setRelationCache } from './instance.js';
-import type { HydrationNode } from './sql/select.js';
+import type { CompiledSelect } from './sql/select.js';
 
 /**
  * Turns result rows into instances: the base model's fields, each
@@ -7,8 +7,10 @@ import type { HydrationNode } from './sql/select.js';
  * LEFT JOIN found nothing), and the parent key of a prefetch row.
  */
 export function hydrate(
-  compiled: { nodes: readonly HydrationNode[]; parentKeyAlias: string | undefined },
-  rows: Record<string, unknown>[], origin: Origin): ModelInstance[] {
+  compiled: Pick<CompiledSelect, 'nodes' | 'parentKeyAlias'>,
+  rows: Record<string, unknown>[],
+  origin: Origin,
+): ModelInstance[] {
   const { nodes, parentKeyAlias } = compiled;
   const result: ModelInstance[] = new Array(rows.length);
   const built: (ModelInstance | null)[] = new Array(nodes.length);

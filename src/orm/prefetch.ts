@@ -114,7 +114,7 @@ export async function prefetchRelatedObjects(
   const db = options.db ?? instances[0][ORIGIN]?.db;
   const done = new Map<string, ModelInstance[]>();
   const normalized = normalize(lookups);
-  const early = await fetchFirstLevels(instances, normalized, db);
+  const early = fetchFirstLevels(instances, normalized, db);
   const queue = normalized.reverse();
   while (queue.length) {
     const lookup = queue.pop()!;
@@ -207,7 +207,6 @@ async function prefetchOneLevel(
   return related;
 }
 
-
 /** The batches (one query each) that load `relation` for `parents`, on `db` unless a queryset names its own. */
 function levelBatches(parents: ModelInstance[], relation: Relation, queryset: QuerySet<any> | undefined, db: Kysely<any> | undefined): PrefetchBatch[] {
   // The queryset's own lookups run after its level, on its results.
@@ -232,7 +231,7 @@ interface FirstLevel {
  * not query (already loaded, not a relation, an error) is not started; a
  * result the walk does not use costs a query and nothing else.
  */
-async function fetchFirstLevels(instances: ModelInstance[], lookups: readonly Prefetch[], db: Kysely<any> | undefined): Promise<Map<string, FirstLevel>> {
+function fetchFirstLevels(instances: ModelInstance[], lookups: readonly Prefetch[], db: Kysely<any> | undefined): Map<string, FirstLevel> {
   const levels = new Map<string, Omit<FirstLevel, 'results'>>();
   const model = instances[0].model;
   for (const lookup of lookups) {

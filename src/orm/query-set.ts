@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import { errors, OrmError } from './errors.js';
 import { hydrate } from './hydrate.js';
 import type { FetchMode, ModelInstance } from './instance.js';
@@ -9,7 +9,6 @@ import type { KeyRestriction } from './relations/relation.js';
 import { currentRowBudget, RowBudgetExceeded } from './row-budget.js';
 import { compileSelect, type CompiledSelect, type SelectSpec } from './sql/select.js';
 import { executableSelect } from './sql/select-template.js';
-import type { CompiledQuery } from 'kysely';
 
 interface QueryState {
   readonly model: Model<any, any>;
@@ -39,6 +38,14 @@ export function getDefaultFetchMode(): FetchMode {
   return defaultFetchMode;
 }
 
+/** @internal A query ready to run and how to turn its rows into instances (see `startFetch`). */
+export interface PendingFetch<T> {
+  db: Kysely<any>;
+  /** Undefined when the rows are known without a query (a cache, no parent keys). */
+  query: CompiledQuery<Record<string, unknown>> | undefined;
+  take(rows: Record<string, unknown>[]): T[];
+}
+
 /**
  * An immutable, lazy, awaitable query. Every method returns a new QuerySet;
  * `await qs` runs it (plus one query per prefetched relation) and gives instances.
@@ -52,14 +59,6 @@ export function getDefaultFetchMode(): FetchMode {
  * // select ..., "t0_through"."article_id" as "__pk" from "tags" as "t0" inner join "article_tags" ... where ... = any($1::bigint[])
  * ```
  */
-/** @internal A query ready to run and how to turn its rows into instances (see `startFetch`). */
-export interface PendingFetch<T> {
-  db: Kysely<any>;
-  /** Undefined when the rows are known without a query (a cache, no parent keys). */
-  query: CompiledQuery<Record<string, unknown>> | undefined;
-  take(rows: Record<string, unknown>[]): T[];
-}
-
 export class QuerySet<T extends ModelInstance = ModelInstance> implements PromiseLike<T[]> {
   readonly #state: QueryState;
 

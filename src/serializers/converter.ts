@@ -3,9 +3,9 @@
  * converter is built once per (resource, include tree, fieldsets) and is
  * generated code: one object literal per resource with the fields in a fixed
  * order, timestamps printed inline (iso-timestamp.ts), relations read from the
- * instance's cache. A loop that assigns `out[name]` for names in a list is several times slower
- * (every store is a megamorphic keyed store that walks hidden-class
- * transitions), and converting is per row of every response.
+ * instance's cache. A loop that assigns `out[name]` for names in a list is
+ * several times slower (every store is a megamorphic keyed store that walks
+ * hidden-class transitions), and converting is per row of every response.
  *
  * The generated source contains only property names, written as JSON string
  * literals, of fields declared by the resources; request input selects among
@@ -53,7 +53,7 @@ export function converterFor(
 }
 
 /** Builds the converter for `resource` rows with `children` included. */
-export function compileConverter(
+function compileConverter(
   resource: Resource,
   children: ReadonlyMap<string, IncludeNode>,
   fields: Fieldsets,
