@@ -29,6 +29,19 @@ interface QueryState {
 
 let defaultFetchMode: FetchMode = 'one';
 
+/**
+ * Empties a driver's row array once its rows are hydrated. Under load V8
+ * pretenures the array (allocation-site pretenuring: it sees most such arrays
+ * survive a minor GC, since they live across a round trip), so it sits in the
+ * old generation, where every row it points to counts as live for each minor GC
+ * until the next full one. Measured on the benchmark's scenario 1 with
+ * --trace-gc-nvp: 300 MB promoted in 10 s with the rows left in place, 21 MB
+ * with the array emptied; GC pauses 1084 → 451 ms.
+ */
+function releaseRows(rows: unknown[]): void {
+  rows.length = 0;
+}
+
 /** Sets the fetch mode of querysets that do not choose one (tests use 'raise'). */
 export function setDefaultFetchMode(mode: FetchMode): void {
   defaultFetchMode = mode;
@@ -264,7 +277,9 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
           budget.used += rows.length;
           if (budget.used > budget.limit) throw new RowBudgetExceeded(budget.limit, undefined);
         }
-        return hydrate(compiled, rows, { db, peers: [], fetchMode }) as T[];
+        const instances = hydrate(compiled, rows, { db, peers: [], fetchMode }) as T[];
+        releaseRows(rows);
+        return instances;
       },
     };
   }
