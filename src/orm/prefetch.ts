@@ -181,29 +181,38 @@ async function prefetchOneLevel(
   db: Kysely<any> | undefined,
   ready?: FirstLevel,
 ): Promise<ModelInstance[]> {
-  const related: ModelInstance[] = [];
-  const assigned = new Set<ModelInstance>();
+  const toOne = relation.toOne;
   const store = (parent: ModelInstance, rows: ModelInstance[]) => {
-    const value = relation.toOne ? (rows[0] ?? null) : rows;
+    const value = toOne ? (rows[0] ?? null) : rows;
     if (asAttr) (parent as any)[attr] = value;
     else setRelationCache(parent, attr, value);
-    assigned.add(parent);
   };
   const batches = ready?.batches ?? levelBatches(parents, relation, queryset, db);
+  // Usually one batch holds every parent (all kinds but a generic foreign key):
+  // its rows are the level's rows, and no parent can be left without a value.
+  const single = batches.length === 1 && batches[0].parents.length === parents.length;
+  const assigned = single ? undefined : new Set<ModelInstance>();
+  let related: ModelInstance[] = [];
   for (let i = 0; i < batches.length; i++) {
     const batch = batches[i];
     const rows = ready ? (await ready.results)[i]() : await batch.queryset.fetch();
     const byKey = new Map<unknown, ModelInstance[]>();
-    for (const row of rows) {
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r];
       const key = row[PARENT_KEY];
-      let group = byKey.get(key);
-      if (!group) byKey.set(key, (group = []));
-      group.push(row);
-      related.push(row);
+      const group = byKey.get(key);
+      if (group) group.push(row);
+      else byKey.set(key, [row]);
     }
-    for (const parent of batch.parents) store(parent, byKey.get(batch.parentKey(parent)) ?? []);
+    related = single ? rows : related.concat(rows);
+    const empty: ModelInstance[] = [];
+    for (const parent of batch.parents) {
+      const group = byKey.get(batch.parentKey(parent));
+      store(parent, group ?? (toOne ? empty : []));
+      assigned?.add(parent);
+    }
   }
-  for (const parent of parents) if (!assigned.has(parent)) store(parent, []);
+  if (assigned) for (const parent of parents) if (!assigned.has(parent)) store(parent, []);
   return related;
 }
 
