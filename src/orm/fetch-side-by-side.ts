@@ -1,3 +1,4 @@
+import { recorded } from './database-scope.js';
 import type { ModelInstance } from './instance.js';
 import type { PendingFetch, QuerySet } from './query-set.js';
 
@@ -25,10 +26,10 @@ export async function fetchSideBySide<T extends ModelInstance>(querysets: readon
   if (running.length > 1 && dbs.size === 1) {
     const [db] = dbs;
     rows = await db.getExecutor().provideConnection((connection) =>
-      Promise.all(running.map(async (p) => (await connection.executeQuery(p.query!)).rows as Record<string, unknown>[])),
+      Promise.all(running.map(async (p) => (await recorded(db, p.query!, () => connection.executeQuery(p.query!))).rows)),
     );
   } else {
-    rows = await Promise.all(running.map(async (p) => (await p.db.executeQuery(p.query!)).rows));
+    rows = await Promise.all(running.map(async (p) => (await recorded(p.db, p.query!, () => p.db.executeQuery(p.query!))).rows));
   }
   let next = 0;
   return pending.map((p) => {

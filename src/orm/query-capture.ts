@@ -15,6 +15,11 @@ export class QueryCapture {
   get count(): number {
     return this.queries.length;
   }
+
+  record(sql: string, parameters: readonly unknown[], durationMs: number): void {
+    this.queries.push({ sql, parameters, durationMs });
+    this.durationMs += durationMs;
+  }
 }
 
 const scopes = new AsyncLocalStorage<QueryCapture[]>();
@@ -33,11 +38,7 @@ export function logQuery(event: LogEvent): void {
   if (!active || active.length === 0) return;
   const { sql, parameters } = event.query;
   if (CONTROL_STATEMENT.test(sql)) return;
-  const entry = { sql, parameters, durationMs: event.queryDurationMillis };
-  for (const capture of active) {
-    capture.queries.push(entry);
-    capture.durationMs += event.queryDurationMillis;
-  }
+  for (const capture of active) capture.record(sql, parameters, event.queryDurationMillis);
 }
 
 /**

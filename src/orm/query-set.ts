@@ -1,4 +1,4 @@
-import { type CompiledQuery, type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, type QueryResult, type RawBuilder, sql } from 'kysely';
 import { errors, OrmError } from './errors.js';
 import { hydrate } from './hydrate.js';
 import type { FetchMode, ModelInstance } from './instance.js';
@@ -6,6 +6,7 @@ import type { Model } from './model.js';
 import { prefetchRelatedObjects, type PrefetchLookup, type ToAttrs } from './prefetch.js';
 import { type FilterInput, type FilterNode, Q, toFilterNode } from './q.js';
 import type { KeyRestriction } from './relations/relation.js';
+import { databaseScope, recorded } from './database-scope.js';
 import { currentRowBudget, RowBudgetExceeded } from './row-budget.js';
 import { compileSelect, type CompiledSelect, type SelectSpec } from './sql/select.js';
 import { executableSelect } from './sql/select-template.js';
@@ -245,7 +246,8 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
   async fetch(): Promise<T[]> {
     if (this.#state.resultCache) return [...this.#state.resultCache] as T[];
     const pending = this.startFetch();
-    const instances = pending.take(pending.query ? (await pending.db.executeQuery(pending.query)).rows : []);
+    const { db, query } = pending;
+    const instances = pending.take(query ? (await recorded(db, query, () => db.executeQuery(query))).rows : []);
     if (this.#state.prefetch.length && instances.length) {
       await prefetchRelatedObjects(instances, { db: pending.db }, ...this.#state.prefetch);
     }
@@ -266,7 +268,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
       return { db: this.#state.db as Kysely<any>, query: undefined, take: () => known };
     }
     const db = this.#requireDb();
-    const budget = currentRowBudget();
+    const budget = databaseScope(db)?.budget ?? currentRowBudget();
     const compiled = executableSelect(this.#spec(budget ? budget.remaining + 1 : undefined), db);
     const fetchMode = this.#state.fetchMode ?? defaultFetchMode;
     return {
@@ -354,15 +356,21 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
   async count(): Promise<number> {
     if (this.#state.resultCache) return this.#state.resultCache.length;
     const { query } = this.compile();
-    const { rows } = await sql<{ count: number }>`select count(*) as count from (${query}) as c`.execute(this.#requireDb());
+    const { rows } = await this.#run(sql<{ count: number }>`select count(*) as count from (${query}) as c`);
     return Number(rows[0].count);
   }
 
   async exists(): Promise<boolean> {
     if (this.#state.resultCache) return this.#state.resultCache.length > 0;
     const { query } = this.slice(0, 1).compile();
-    const { rows } = await sql`select 1 as one from (${query}) as e`.execute(this.#requireDb());
+    const { rows } = await this.#run(sql`select 1 as one from (${query}) as e`);
     return rows.length > 0;
+  }
+
+  async #run<R>(statement: RawBuilder<R>): Promise<QueryResult<R>> {
+    const db = this.#requireDb();
+    const compiled = statement.compile(db);
+    return recorded(db, compiled, () => db.executeQuery(compiled));
   }
 }
 

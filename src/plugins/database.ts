@@ -42,7 +42,8 @@ export function registerDatabase(app: FastifyInstance, options: DatabasePluginOp
   const transaction = deferredTransaction(statements);
   const [begin, commit, rollback] = [transaction.begin, transaction.commit, transaction.rollback].map((text) => sql.raw(text));
   app.decorate('readSnapshot', function readSnapshot<T>(read: (db: Kysely<any>) => Promise<T>): Promise<T> {
-    if (database.kind !== 'postgres') return read(database.db);
+    // A copy of the handle (the database has no plugins to drop): each request gets its own (see database-scope.ts).
+    if (database.kind !== 'postgres') return read(database.db.withoutPlugins());
     return database.db.connection().execute(async (connection) => {
       await begin.execute(connection);
       try {

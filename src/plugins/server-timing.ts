@@ -1,10 +1,12 @@
 /**
  * `Server-Timing: db;dur=<ms>;desc="<N> queries"` on every response, from
- * the ORM's per-request query capture (API.md §4).
+ * the request's query capture (API.md §4). The capture is bound to the
+ * database handle the request reads through (src/orm/database-scope.ts, done
+ * in resource-routes.ts), not to its async context: no AsyncLocalStorage, so
+ * nothing can leak from one request into the next on a keep-alive socket.
  */
-import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import type { FastifyInstance } from 'fastify';
-import { enterQueryCapture, type QueryCapture } from '../orm/index.js';
+import { QueryCapture } from '../orm/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,25 +14,11 @@ declare module 'fastify' {
   }
 }
 
-/**
- * Runs `fn` in the async context of module load, where no query capture is
- * active. A keep-alive socket carries the context its previous request left
- * behind; a capture entered there would inherit the previous captures and
- * keep them all counting (a leak the soak test found).
- */
-const outsideAnyRequest = AsyncLocalStorage.snapshot();
-
 export function registerServerTiming(app: FastifyInstance): void {
   app.decorateRequest('queryCapture', null);
-  // A callback hook, not an async one: the rest of the request (hooks, handler)
-  // continues synchronously from `done()`, inside a fresh per-request async
-  // resource whose context holds only this request's capture.
   app.addHook('onRequest', (request, _reply, done) => {
-    const scope = outsideAnyRequest(() => new AsyncResource('loom.request'));
-    scope.runInAsyncScope(() => {
-      request.queryCapture = enterQueryCapture();
-      done();
-    });
+    request.queryCapture = new QueryCapture();
+    done();
   });
   app.addHook('onSend', (request, reply, payload, done) => {
     const capture = request.queryCapture;

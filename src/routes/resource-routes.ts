@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { problems } from '../errors.js';
-import { withRowBudget } from '../orm/index.js';
+import { bindDatabaseScope, RowBudget } from '../orm/index.js';
 import { componentName, type ResourceSchemas } from '../serializers/resource-schemas.js';
 import { pageSchema, ProblemSchema, singleSchema } from '../serializers/response-schemas.js';
 import { loadOne, loadPage } from './load-resources.js';
@@ -34,7 +34,12 @@ export interface ResourceRouteOptions {
 }
 
 export function registerResourceRoutes(app: FastifyInstance, resources: Resources, schemas: ResourceSchemas, options: ResourceRouteOptions): void {
-  const read = <T>(load: (db: Kysely<any>) => Promise<T>) => withRowBudget(options.rowBudget, () => app.readSnapshot(load));
+  // The request's capture (Server-Timing) and row budget ride on its database handle.
+  const read = <T>(request: FastifyRequest, load: (db: Kysely<any>) => Promise<T>) =>
+    app.readSnapshot((db) => {
+      bindDatabaseScope(db, { capture: request.queryCapture ?? undefined, budget: new RowBudget(options.rowBudget) });
+      return load(db);
+    });
   for (const resource of resources.values()) {
     const name = componentName(resource);
     const item = schemas.get(resource.name)!;
@@ -53,7 +58,7 @@ export function registerResourceRoutes(app: FastifyInstance, resources: Resource
       },
       async (request) => {
         const parsed = parseListRequest(resource, request.query as Record<string, unknown>, resources);
-        const page = await read((db) => loadPage(db, resource, parsed, resources));
+        const page = await read(request, (db) => loadPage(db, resource, parsed, resources));
         return { data: page.data, links: { next: nextLink(request, path, page.nextCursor) } };
       },
     );
@@ -73,7 +78,7 @@ export function registerResourceRoutes(app: FastifyInstance, resources: Resource
         const raw = (request.params as { id: string }).id;
         const id = parseId(resource.name, raw);
         const parsed = parseDetailRequest(resource, request.query as Record<string, unknown>, resources);
-        const data = id === null ? undefined : await read((db) => loadOne(db, resource, id, parsed, resources));
+        const data = id === null ? undefined : await read(request, (db) => loadOne(db, resource, id, parsed, resources));
         if (!data) throw problems.notFound(resource.name, raw);
         return { data };
       },
