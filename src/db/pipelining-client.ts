@@ -66,12 +66,13 @@ interface Entry {
  * share an implicit transaction, and an error skips the rest of it: every
  * entry then fails with that error.
  */
-class PipelinedQuery extends (pg as unknown as { Query: new (config: object) => any }).Query {
+class PipelinedQuery extends (pg as unknown as { Query: new (text: string, values: unknown[] | undefined) => any }).Query {
   constructor(
     readonly prelude: readonly string[],
     readonly entries: readonly Entry[],
   ) {
-    super({ text: entries[0].text, values: entries[0].values });
+    // Text and values rather than a config object, which pg would copy property by property.
+    super(entries[0].text, entries[0].values);
     this.callback = (error: Error | null, results?: unknown) => {
       if (error) {
         for (const entry of entries) entry.reject(error);

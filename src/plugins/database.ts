@@ -3,7 +3,7 @@
  * and closes the database when the app closes (when the app owns it).
  */
 import type { FastifyInstance } from 'fastify';
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { deferredTransaction } from '../db/pipelining-client.js';
 
@@ -40,19 +40,20 @@ export function registerDatabase(app: FastifyInstance, options: DatabasePluginOp
   const statements = ['begin isolation level repeatable read read only'];
   if (timeout > 0) statements.push(`set local statement_timeout = ${timeout}`);
   const transaction = deferredTransaction(statements);
-  const [begin, commit, rollback] = [transaction.begin, transaction.commit, transaction.rollback].map((text) => sql.raw(text));
+  // Compiled once: they run on every request.
+  const [begin, commit, rollback] = [transaction.begin, transaction.commit, transaction.rollback].map((text) => CompiledQuery.raw(text));
   app.decorate('readSnapshot', function readSnapshot<T>(read: (db: Kysely<any>) => Promise<T>): Promise<T> {
     // A copy of the handle (the database has no plugins to drop): each request gets its own (see database-scope.ts).
     if (database.kind !== 'postgres') return read(database.db.withoutPlugins());
     return database.db.connection().execute(async (connection) => {
-      await begin.execute(connection);
+      await connection.executeQuery(begin);
       try {
         const result = await read(connection);
-        await commit.execute(connection);
+        await connection.executeQuery(commit);
         return result;
       } catch (error) {
         // A failed rollback means the connection is gone; the pool discards it.
-        await rollback.execute(connection).catch(() => undefined);
+        await connection.executeQuery(rollback).catch(() => undefined);
         throw error;
       }
     });

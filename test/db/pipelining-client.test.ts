@@ -79,6 +79,9 @@ if (!adminUrl) {
     await t.test('an error in the first query leaves a failed transaction that the rollback ends at once', async (t) => {
       await client.query(transaction.begin);
       await t.rejects(client.query('select 1 / $1::int as x', [0]), { message: /division by zero/ });
+      // pg rejects on the ErrorResponse; the status comes with the ReadyForQuery after it,
+      // which may arrive in a later chunk.
+      for (let waited = 0; status() !== 'E' && waited < 2000; waited += 5) await sleep(5);
       t.equal(status(), 'E');
       await client.query(transaction.rollback);
       t.equal(status(), 'I');
