@@ -17,8 +17,8 @@ export { genericRelation, GenericRelation } from './relations/generic-relation.j
 export { genericForeignKey, GenericForeignKey } from './relations/generic-foreign-key.js';
 export { Relation, type RelationKind } from './relations/relation.js';
 export { LOOKUPS } from './sql/where.js';
-export { captureQueries, enterQueryCapture, logQuery, QueryCapture, type CapturedQuery } from './query-capture.js';
+export { captureQueries, logQuery, QueryCapture, type CapturedQuery } from './query-capture.js';
 export * from './errors.js';
 export { bindDatabaseScope, databaseScope, type DatabaseScope } from './database-scope.js';
-export { withRowBudget, enterRowBudget, currentRowBudget, RowBudget, RowBudgetExceeded } from './row-budget.js';
+export { withRowBudget, currentRowBudget, RowBudget, RowBudgetExceeded } from './row-budget.js';
 export { assertNumQueries } from './testing.js';

@@ -182,8 +182,8 @@ async function prefetchOneLevel(
   ready?: FirstLevel,
 ): Promise<ModelInstance[]> {
   const toOne = relation.toOne;
-  const store = (parent: ModelInstance, rows: ModelInstance[]) => {
-    const value = toOne ? (rows[0] ?? null) : rows;
+  const store = (parent: ModelInstance, rows: ModelInstance[] | undefined) => {
+    const value = toOne ? (rows?.[0] ?? null) : (rows ?? []);
     if (asAttr) (parent as any)[attr] = value;
     else setRelationCache(parent, attr, value);
   };
@@ -205,14 +205,12 @@ async function prefetchOneLevel(
       else byKey.set(key, [row]);
     }
     related = single ? rows : related.concat(rows);
-    const empty: ModelInstance[] = [];
     for (const parent of batch.parents) {
-      const group = byKey.get(batch.parentKey(parent));
-      store(parent, group ?? (toOne ? empty : []));
+      store(parent, byKey.get(batch.parentKey(parent)));
       assigned?.add(parent);
     }
   }
-  if (assigned) for (const parent of parents) if (!assigned.has(parent)) store(parent, []);
+  if (assigned) for (const parent of parents) if (!assigned.has(parent)) store(parent, undefined);
   return related;
 }
 

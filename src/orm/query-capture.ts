@@ -55,14 +55,3 @@ export async function captureQueries<T>(fn: () => Promise<T> | T): Promise<{ res
   const result = await scopes.run([...outer, capture], async () => await fn());
   return { result, capture };
 }
-
-/**
- * Starts a capture for the rest of the current async context (one per HTTP
- * request). It replaces whatever capture the context held: a keep-alive
- * socket carries its previous request's context, which must not keep counting.
- */
-export function enterQueryCapture(): QueryCapture {
-  const capture = new QueryCapture();
-  scopes.enterWith([capture]);
-  return capture;
-}

@@ -38,13 +38,6 @@ export function withRowBudget<T>(limit: number, fn: () => Promise<T> | T): Promi
   return budgets.run(new RowBudget(limit), async () => await fn());
 }
 
-/** Starts a row budget for the rest of the current async context (per HTTP request). */
-export function enterRowBudget(limit: number): RowBudget {
-  const budget = new RowBudget(limit);
-  budgets.enterWith(budget);
-  return budget;
-}
-
 export function currentRowBudget(): RowBudget | undefined {
   return budgets.getStore();
 }
