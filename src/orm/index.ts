@@ -6,6 +6,7 @@ export { field, type Field, type FieldKind, type FieldMap, type FieldValues } fr
 export { defineModel, Model, ModelMeta, type Instance, type InstanceOf } from './model.js';
 export { ModelInstance, loaded, isLoaded, type FetchMode } from './instance.js';
 export { QuerySet, setDefaultFetchMode, getDefaultFetchMode } from './query-set.js';
+export { Count, CountAggregate, type Annotated, type Annotations, type CountOptions } from './count.js';
 export { Q, type FilterInput, type FilterNode, type Lookups } from './q.js';
 export { Prefetch, prefetchRelatedObjects, type PrefetchLookup, type ToAttrs } from './prefetch.js';
 export { RelatedManager } from './related-manager.js';

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Model } from '../model.js';
-import { type KeyRestriction, Relation, type RelationFactory } from './relation.js';
+import type { RawBuilder } from 'kysely';
+import { type CorrelatedRows, type KeyRestriction, Relation, type RelationFactory } from './relation.js';
 
 export interface Through {
   table: string;
@@ -34,6 +35,16 @@ export class ManyToMany extends Relation {
       keyColumn: (alias) => sql.ref(`${throughAlias(alias)}.${sourceColumn}`),
       join: (alias) =>
         sql`inner join ${sql.table(table)} as ${sql.id(throughAlias(alias))} on ${sql.ref(`${throughAlias(alias)}.${targetColumn}`)} = ${sql.ref(`${alias}.${targetPk}`)}`,
+    };
+  }
+
+  /** Without conditions on the target, the junction rows alone are counted (an index-only scan of its primary key). */
+  override correlated(alias: string, parentKey: RawBuilder<unknown>, targetNeeded: boolean): CorrelatedRows {
+    if (targetNeeded) return super.correlated(alias, parentKey, targetNeeded);
+    const { table, sourceColumn } = this.through;
+    return {
+      from: sql`${sql.table(table)} as ${sql.id(alias)}`,
+      where: [sql`${sql.ref(`${alias}.${sourceColumn}`)} = ${parentKey}`],
     };
   }
 }

@@ -1,4 +1,4 @@
-import type { RawBuilder } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { errors } from '../errors.js';
 import { getRelationCache, hasRelationCache, type ModelInstance, ORIGIN } from '../instance.js';
 import type { Model } from '../model.js';
@@ -23,6 +23,12 @@ export interface KeyRestriction {
    * keys), so a compiled SELECT can be reused; without it, it is not.
    */
   shape?: string;
+}
+
+/** See `Relation.correlated`. */
+export interface CorrelatedRows {
+  from: RawBuilder<unknown>;
+  where: RawBuilder<unknown>[];
 }
 
 let relationCount = 0;
@@ -61,6 +67,21 @@ export abstract class Relation {
 
   /** Narrows a queryset of the target to the given parent keys. */
   abstract restriction(keys: readonly unknown[]): KeyRestriction;
+
+  /**
+   * The rows of this relation that belong to one parent of an outer query,
+   * for a correlated subquery (a count): the FROM clause, reading the target
+   * as `alias`, and the conditions that tie it to `parentKey` (the outer
+   * parent's key column). With `targetNeeded` false a kind may leave the
+   * target table out (a many-to-many counts its junction rows).
+   */
+  correlated(alias: string, parentKey: RawBuilder<unknown>, _targetNeeded: boolean): CorrelatedRows {
+    const restriction = this.restriction([]);
+    const join = restriction.join ? sql` ${restriction.join(alias)}` : sql``;
+    const where = [sql`${restriction.keyColumn(alias)} = ${parentKey}`];
+    if (restriction.where) where.push(restriction.where(alias));
+    return { from: sql`${sql.table(this.target!.meta.table)} as ${sql.id(alias)}${join}`, where };
+  }
 
   /** The queryset used when a lookup gives none. */
   defaultQueryset(): QuerySet<any> {

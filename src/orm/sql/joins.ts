@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { errors } from '../errors.js';
 import type { Model } from '../model.js';
 import { ForwardFk } from '../relations/forward-fk.js';
+import type { ResolvedColumn } from './where.js';
 
 /** A to-one relation joined into a query, addressed by its `__` path. */
 export interface Join {
@@ -21,6 +22,8 @@ export interface Join {
 export class JoinSet {
   readonly joins: Join[] = [];
   readonly #byPath = new Map<string, Join>();
+  /** Annotation values by annotation name (`commentsCount`, `author__articlesCount`), resolvable like columns. */
+  readonly annotations = new Map<string, ResolvedColumn>();
 
   constructor(
     readonly model: Model<any, any>,

@@ -33,7 +33,7 @@ const slotBind = (slot: SlotName) => new Slot(slot);
  * their values, e.g. `is null` for null; or a restriction of unknown shape).
  */
 function shapeKey(spec: SelectSpec): string | undefined {
-  if (spec.filters.length > 0) return undefined;
+  if (spec.filters.length > 0 || spec.annotations.some(([, count]) => count.filters.length > 0)) return undefined;
   const shape = spec.restriction ? spec.restriction.shape : '';
   if (shape === undefined) return undefined;
   return JSON.stringify([
@@ -42,6 +42,7 @@ function shapeKey(spec: SelectSpec): string | undefined {
     spec.only ?? null,
     spec.defer,
     spec.selectRelated,
+    spec.annotations.map(([name, count]) => [name, count.relation]),
     spec.low > 0,
     spec.high !== undefined,
     spec.maxRows !== undefined,

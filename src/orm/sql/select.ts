@@ -1,9 +1,11 @@
 import { sql, type RawBuilder } from 'kysely';
-import { errors } from '../errors.js';
+import type { CountAggregate } from '../count.js';
+import { errors, FieldError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { FilterNode } from '../q.js';
 import { ForwardFk } from '../relations/forward-fk.js';
 import type { KeyRestriction } from '../relations/relation.js';
+import { compileAnnotations } from './annotations.js';
 import { JoinSet, type Join } from './joins.js';
 import { compileFilter, type ResolvedColumn, resolveColumn } from './where.js';
 
@@ -17,6 +19,8 @@ export interface SelectSpec {
   only: readonly string[] | undefined;
   defer: readonly string[];
   selectRelated: readonly string[];
+  /** `annotate()`: name → aggregate, in the order given. */
+  annotations: readonly (readonly [string, CountAggregate])[];
   restriction: KeyRestriction | undefined;
   /** A cap on rows returned (a row budget), on top of any slice. */
   maxRows?: number;
@@ -155,6 +159,16 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
     }
   }
 
+  const annotated = compileAnnotations(joins, spec.annotations);
+  for (const { owner, attr, column } of annotated.annotations) {
+    const node = owner ? joinNode.get(owner) : 0;
+    if (node === undefined) throw new FieldError(`The annotation on '${owner!.path}' needs selectRelated('${owner!.path}')`);
+    const as = `f${counter++}`;
+    nodes[node].columns.push([attr, as]);
+    selected.set(column.qualified, as);
+    selections.push(sql`${column.ref} as ${sql.id(as)}`);
+  }
+
   const where: RawBuilder<unknown>[] = spec.filters.map((filter) => compileFilter(joins, filter));
   const restriction = spec.restriction;
   if (restriction) {
@@ -166,7 +180,8 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
   const order = orderKeys(joins, spec.ordering);
   const extraJoin = restriction?.join ? sql` ${restriction.join(BASE)}` : sql``;
   const whereSql = where.length ? sql` where ${sql.join(where, sql` and `)}` : sql``;
-  const from = sql`from ${sql.table(spec.model.meta.table)} as ${sql.id(BASE)}${extraJoin} ${joins.toSql()}${whereSql}`;
+  const laterals = spec.annotations.length ? sql` ${annotated.laterals}` : sql``;
+  const from = sql`from ${sql.table(spec.model.meta.table)} as ${sql.id(BASE)}${extraJoin} ${joins.toSql()}${laterals}${whereSql}`;
   const sliced = spec.low > 0 || spec.high !== undefined;
 
   if (restriction && sliced) {
