@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as initialSchema from './0001_initial_schema.js';
 import * as millisecondTimestamps from './0002_millisecond_timestamps.js';
+import * as apiTokens from './0005_api_tokens.js';
 
 /**
  * Migrations are listed statically rather than read from the folder, so the
@@ -9,6 +10,7 @@ import * as millisecondTimestamps from './0002_millisecond_timestamps.js';
 const migrations: Record<string, Migration> = {
   '0001_initial_schema': initialSchema,
   '0002_millisecond_timestamps': millisecondTimestamps,
+  '0005_api_tokens': apiTokens,
 };
 
 export const migrationProvider: MigrationProvider = {

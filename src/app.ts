@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Database } from './db/database.js';
+import { registerAuth } from './plugins/auth.js';
 import { registerDatabase } from './plugins/database.js';
 import { problemFor, registerErrorHandler, sendProblem } from './plugins/error-handler.js';
 import { securityPlugin, type SecurityOptions } from './plugins/security.js';
@@ -28,6 +29,8 @@ export interface AppOptions extends Partial<SecurityOptions> {
   /** Fastify logger options; default: no logging. */
   logger?: FastifyServerOptions['logger'];
   bodyLimitBytes?: number;
+  /** How long a verified token is trusted before it is checked again (ms, at most 10,000). Default 10,000. */
+  tokenCacheMs?: number;
   /** On close, how long responses say `Connection: close` before the listener stops (the server: 1 s; tests: 0). */
   drainGraceMs?: number;
 }
@@ -80,6 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ownsDatabase: options.ownsDatabase ?? false,
     statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
   });
+  registerAuth(app, { tokenCacheMs: options.tokenCacheMs });
   await registerSwagger(app);
   registerHealth(app);
   registerResourceRoutes(app, resources, schemas, { rowBudget: options.rowBudget ?? 20_000 });

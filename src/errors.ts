@@ -105,6 +105,11 @@ export const problems = {
     new ApiProblem(503, 'query-timeout', 'Service Unavailable', 'the request took too long to run; narrow it or retry later', undefined, {
       'retry-after': String(retryAfterSeconds),
     }),
+  /** No usable credentials (API.md §6): always with `WWW-Authenticate: Bearer`. */
+  unauthorized: (detail: string) =>
+    new ApiProblem(401, 'unauthorized', 'Unauthorized', detail, undefined, { 'www-authenticate': 'Bearer' }),
+  /** A known principal that may not do this. */
+  forbidden: (detail: string, errors?: ParameterIssue[]) => new ApiProblem(403, 'forbidden', 'Forbidden', detail, errors),
   internal: () =>
     new ApiProblem(500, 'internal', 'Internal Server Error', 'an unexpected error occurred; quote the request id when reporting it'),
 };

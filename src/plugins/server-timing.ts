@@ -4,6 +4,7 @@
  * database handle the request reads through (src/orm/database-scope.ts, done
  * in resource-routes.ts), not to its async context: no AsyncLocalStorage, so
  * nothing can leak from one request into the next on a keep-alive socket.
+ * A request that gave a token also gets `auth;dur=<ms>` (API.md §6).
  */
 import type { FastifyInstance } from 'fastify';
 import { QueryCapture } from '../orm/index.js';
@@ -24,7 +25,10 @@ export function registerServerTiming(app: FastifyInstance): void {
     const capture = request.queryCapture;
     const count = capture?.count ?? 0;
     const duration = (capture?.durationMs ?? 0).toFixed(1);
-    reply.header('server-timing', `db;dur=${duration};desc="${count} queries"`);
+    const db = `db;dur=${duration};desc="${count} queries"`;
+    // The token check (plugins/auth.ts) is its own metric, present when a token was given.
+    const auth = request.authDurationMs;
+    reply.header('server-timing', typeof auth !== 'number' ? db : `${db}, auth;dur=${auth.toFixed(1)}`);
     done(null, payload);
   });
 }
