@@ -61,7 +61,7 @@ export const Author = defineModel('Author', {
     name: field.text(),
     email: field.text(),
     bio: field.text({ null: true }),
-    createdAt: field.timestamp(),
+    createdAt: field.timestamp({ default: () => new Date() }),
   },
   ordering: ['id'],
 }).withRelations<AuthorRelations>();
@@ -80,16 +80,16 @@ export const Article = defineModel('Article', {
     categoryId: field.integer({ null: true }),
     title: field.text(),
     body: field.text(),
-    isPublished: field.boolean(),
+    isPublished: field.boolean({ default: false }),
     pubDate: field.timestamp({ null: true }),
-    createdAt: field.timestamp(),
+    createdAt: field.timestamp({ default: () => new Date() }),
   },
   ordering: ['id'],
 }).withRelations<ArticleRelations>();
 
 export const Tag = defineModel('Tag', {
   table: 'tags',
-  fields: { id: field.id(), name: field.text(), active: field.boolean() },
+  fields: { id: field.id(), name: field.text(), active: field.boolean({ default: true }) },
   ordering: ['name'],
 }).withRelations<TagRelations>();
 
@@ -100,7 +100,7 @@ export const Comment = defineModel('Comment', {
     articleId: field.integer(),
     authorId: field.integer({ null: true }),
     body: field.text(),
-    createdAt: field.timestamp(),
+    createdAt: field.timestamp({ default: () => new Date() }),
   },
   ordering: ['createdAt', 'id'],
 }).withRelations<CommentRelations>();
@@ -113,7 +113,7 @@ export const Reaction = defineModel('Reaction', {
     targetId: field.integer(),
     kind: field.text(),
     authorId: field.integer({ null: true }),
-    createdAt: field.timestamp(),
+    createdAt: field.timestamp({ default: () => new Date() }),
   },
   ordering: ['id'],
 }).withRelations<ReactionRelations>();

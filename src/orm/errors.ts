@@ -29,6 +29,28 @@ export class PrefetchError extends OrmError {
   override name = 'PrefetchError';
 }
 
+/**
+ * The database refused a write: a unique value taken (`unique`), a foreign
+ * key pointing nowhere (`foreignKey`), NULL in a NOT NULL column (`notNull`),
+ * a CHECK constraint (`check`). Names the table, the column and the value the
+ * database reported, so callers can say which field was wrong.
+ */
+export class IntegrityError extends OrmError {
+  override name = 'IntegrityError';
+  constructor(
+    message: string,
+    readonly kind: 'unique' | 'foreignKey' | 'notNull' | 'check',
+    readonly table: string | undefined,
+    /** The column at fault (the first of a multi-column key). */
+    readonly column: string | undefined,
+    /** The offending value as the database printed it. */
+    readonly value: string | undefined,
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 export function choices(names: Iterable<string>): string {
   const list = [...names].sort();
   return list.length ? list.join(', ') : '(none)';

@@ -1,4 +1,4 @@
-import { type ModelInstance, ORIGIN, type Origin, PARENT_KEY, setRelationCache } from './instance.js';
+import { type ModelInstance, ORIGIN, type Origin, PARENT_KEY, SAVED_COLUMNS, SAVED_ROW, setRelationCache, VERSION } from './instance.js';
 import type { CompiledSelect } from './sql/select.js';
 
 /**
@@ -7,11 +7,11 @@ import type { CompiledSelect } from './sql/select.js';
  * LEFT JOIN found nothing), and the parent key of a prefetch row.
  */
 export function hydrate(
-  compiled: Pick<CompiledSelect, 'nodes' | 'parentKeyAlias'>,
+  compiled: Pick<CompiledSelect, 'nodes' | 'parentKeyAlias' | 'versionAlias'>,
   rows: Record<string, unknown>[],
   origin: Origin,
 ): ModelInstance[] {
-  const { nodes, parentKeyAlias } = compiled;
+  const { nodes, parentKeyAlias, versionAlias } = compiled;
   const result: ModelInstance[] = new Array(rows.length);
   const built: (ModelInstance | null)[] = new Array(nodes.length);
   for (let r = 0; r < rows.length; r++) {
@@ -28,11 +28,14 @@ export function hydrate(
       const columns = node.columns;
       for (let c = 0; c < columns.length; c++) instance[columns[c][0]] = row[columns[c][1]];
       instance[ORIGIN] = origin;
+      instance[SAVED_ROW] = row;
+      instance[SAVED_COLUMNS] = columns;
       built[n] = instance;
       if (parent) setRelationCache(parent, node.relation!, instance);
     }
     const base = built[0]!;
     if (parentKeyAlias) base[PARENT_KEY] = row[parentKeyAlias];
+    if (versionAlias) base[VERSION] = row[versionAlias] as string;
     result[r] = base;
   }
   origin.peers = result;

@@ -1,8 +1,13 @@
 import { type CompiledQuery, type Kysely, type QueryResult, type RawBuilder, sql } from 'kysely';
 import type { Annotated, Annotations, CountAggregate } from './count.js';
+import { type DeleteResult, deleteWhere } from './collector.js';
 import { errors, OrmError } from './errors.js';
+import { affectedRows, executeWrite } from './execute-write.js';
+import { defaultOf } from './fields.js';
+import { applyWrittenRow, fieldValues, instanceValues, saveInstance } from './instance-writes.js';
+import { insertMany, updateWhere } from './sql/write.js';
 import { hydrate } from './hydrate.js';
-import type { FetchMode, ModelInstance } from './instance.js';
+import { type FetchMode, ModelInstance } from './instance.js';
 import type { Model } from './model.js';
 import { prefetchRelatedObjects, type PrefetchLookup, type ToAttrs } from './prefetch.js';
 import { type FilterInput, type FilterNode, Q, toFilterNode } from './q.js';
@@ -28,6 +33,10 @@ interface QueryState {
   readonly fetchMode: FetchMode | undefined;
   /** Rows already known (a prefetched relation): evaluating runs no query. */
   readonly resultCache: readonly ModelInstance[] | undefined;
+  /** Select each row's version (xmin) too. */
+  readonly version: boolean;
+  /** Lock the rows read (`for update`). */
+  readonly forUpdate: boolean;
 }
 
 let defaultFetchMode: FetchMode = 'one';
@@ -99,6 +108,8 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
       restriction: undefined,
       fetchMode: undefined,
       resultCache: undefined,
+      version: false,
+      forUpdate: false,
     });
   }
 
@@ -226,6 +237,16 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
     return this.#with({ fetchMode: mode });
   }
 
+  /** Also reads each row's version (PostgreSQL's `xmin`, see `versionOf(instance)`): it changes with every write of the row. */
+  withVersion(): QuerySet<T> {
+    return this.#with({ version: true });
+  }
+
+  /** Locks the rows read until the transaction ends: `select … for update of "t0"` (Django's select_for_update). */
+  selectForUpdate(): QuerySet<T> {
+    return this.#with({ forUpdate: true });
+  }
+
   /** @internal narrows to a set of parents (the prefetcher and related managers). */
   restrictTo(restriction: KeyRestriction): QuerySet<T> {
     return this.#with({ restriction });
@@ -264,6 +285,8 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
       annotations: s.annotations,
       restriction: s.restriction,
       maxRows,
+      version: s.version,
+      forUpdate: s.forUpdate,
     };
   }
 
@@ -387,6 +410,85 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
   async first(): Promise<T | null> {
     const rows = await this.slice(0, 1).fetch();
     return rows[0] ?? null;
+  }
+
+  /**
+   * Inserts one row and returns it as an instance (defaults and id filled in).
+   *
+   * ```ts
+   * await Tag.objects.using(db).create({ name: 'orm' });
+   * // insert into "tags" ("name") values ($1) returning "id" as "id", "name" as "name", "active" as "active", xmin::text as "__version"
+   * ```
+   */
+  async create(values: Record<string, unknown>): Promise<T> {
+    const instance = new this.#state.model.Instance() as T;
+    Object.assign(instance, fieldValues(this.#state.model, values));
+    return saveInstance(instance, { using: this.#requireDb(), forceInsert: true });
+  }
+
+  /**
+   * Inserts many rows in ONE statement (one array parameter per column, so no
+   * 65,535-parameter limit) and returns them as instances with their ids, in
+   * the order given. Instances given are filled in place, as Django does.
+   * A field some rows leave out takes its declared default there.
+   *
+   * ```ts
+   * await Tag.objects.using(db).bulkCreate([{ name: 'a' }, { name: 'b', active: false }]);
+   * // insert into "tags" ("name", "active") select "u"."c0", "u"."c1" from unnest($1::text[], $2::boolean[]) as u("c0", "c1") returning …
+   * ```
+   */
+  async bulkCreate(rows: readonly (Record<string, unknown> | T)[]): Promise<T[]> {
+    if (rows.length === 0) return [];
+    const model = this.#state.model;
+    const db = this.#requireDb();
+    const instances = rows.map((row) => (row instanceof ModelInstance ? row : Object.assign(new model.Instance(), fieldValues(model, row))) as T);
+    const values = instances.map(instanceValues);
+    const pk = model.meta.pk;
+    const names = [...new Set(values.flatMap((v) => Object.keys(v)))].filter((name) => name !== pk || values.every((v) => v[pk] != null));
+    if (names.length === 0) throw new OrmError(`bulkCreate on ${model.name} needs at least one field value`);
+    for (const row of values) for (const name of names) if (!(name in row)) row[name] = defaultOf(model.meta.fields[name]);
+    const { rows: written } = await executeWrite(db, insertMany(model, names, values));
+    written.forEach((row, i) => applyWrittenRow(instances[i], row, db));
+    return instances;
+  }
+
+  /**
+   * Sets fields on every matching row in one UPDATE; returns how many rows
+   * matched. Instances already loaded are not changed (as in Django).
+   *
+   * ```ts
+   * await Article.objects.using(db).filter({ authorId: 3 }).update({ isPublished: false });
+   * // update "articles" set "is_published" = $1 where "id" in (select "x"."f0" from (select … where "t0"."author_id" = $2 …) as "x")
+   * ```
+   */
+  async update(values: Record<string, unknown>): Promise<number> {
+    this.#assertNotSliced('update');
+    const model = this.#state.model;
+    const fields = fieldValues(model, values);
+    if (Object.keys(fields).length === 0) return 0;
+    const result = await executeWrite(this.#requireDb(), updateWhere(model, fields, this.#pkIn(), false));
+    return affectedRows(result);
+  }
+
+  /**
+   * Deletes every matching row, with what cascades from them (see
+   * collector.ts): Django's `(total, per model)` counts.
+   *
+   * ```ts
+   * await Article.objects.using(db).filter({ id: 1 }).delete(); // { total: 4, perModel: { Article: 1, Comment: 2, Reaction: 1 } }
+   * ```
+   */
+  async delete(): Promise<DeleteResult> {
+    this.#assertNotSliced('delete');
+    return deleteWhere(this.#requireDb(), this.#state.model, this.#pkIn());
+  }
+
+  /** `"id" in (select … the queryset's rows …)`: the rows a bulk write acts on. */
+  #pkIn(): RawBuilder<unknown> {
+    const meta = this.#state.model.meta;
+    if (this.#state.filters.length === 0 && !this.#state.restriction) return sql`true`;
+    const { query, nodes } = compileSelect({ ...this.#spec(undefined), ordering: [], version: false, forUpdate: false });
+    return sql`${sql.ref(meta.columnOf(meta.pk))} in (select ${sql.ref(`x.${nodes[0].pkAlias}`)} from (${query}) as x)`;
   }
 
   async count(): Promise<number> {

@@ -32,6 +32,10 @@ export class ForwardFk extends Relation {
     return { keys, keyColumn: (alias) => sql.ref(`${alias}.${pkColumn}`), shape: this.shapeId };
   }
 
+  override assignedField(): string {
+    return this.field;
+  }
+
   /** JOIN condition for select_related: target.pk = source.fk */
   joinOn(sourceAlias: string, targetAlias: string) {
     const fk = this.source.meta.columnOf(this.field);

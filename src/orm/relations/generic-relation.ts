@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Model } from '../model.js';
-import { type KeyRestriction, Relation, type RelationFactory } from './relation.js';
+import { type DeletionEdge, type KeyRestriction, Relation, type RelationFactory } from './relation.js';
 
 export interface GenericOptions {
   /** Field of the target naming the parent's type, e.g. `targetType`. */
@@ -35,6 +35,14 @@ export class GenericRelation extends Relation {
       keyColumn: (alias) => sql.ref(`${alias}.${idColumn}`),
       where: (alias) => sql`${sql.ref(`${alias}.${typeColumn}`)} = ${this.options.typeValue}`,
     };
+  }
+
+  /** No FK cascades here: the ORM deletes the rows that point at deleted parents, by type and id together (Django's GenericRelation). */
+  override deletionEdge(): DeletionEdge {
+    const meta = this.target!.meta;
+    const type = sql.ref(meta.columnOf(this.options.typeField));
+    const id = sql.ref(meta.columnOf(this.options.idField));
+    return { target: this.target!, where: (parentPks) => sql`${type} = ${this.options.typeValue} and ${id} in (${parentPks})`, inDatabase: false };
   }
 }
 

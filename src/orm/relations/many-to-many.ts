@@ -1,7 +1,6 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Model } from '../model.js';
-import type { RawBuilder } from 'kysely';
-import { type CorrelatedRows, type KeyRestriction, Relation, type RelationFactory } from './relation.js';
+import { type CorrelatedRows, type KeyRestriction, type LinkAction, Relation, type RelationFactory } from './relation.js';
 
 export interface Through {
   table: string;
@@ -46,6 +45,31 @@ export class ManyToMany extends Relation {
       from: sql`${sql.table(table)} as ${sql.id(alias)}`,
       where: [sql`${sql.ref(`${alias}.${sourceColumn}`)} = ${parentKey}`],
     };
+  }
+
+  /**
+   * One statement per change, the target keys bound as ONE array:
+   * - add: `insert into "article_tags" ("article_id", "tag_id") select $1, k from unnest($2::bigint[]) … on conflict do nothing`
+   * - remove: `delete from "article_tags" where "article_id" = $1 and "tag_id" = any($2::bigint[])`
+   * - set: the remove of the links not listed and the add, in one statement (a data-modifying WITH)
+   * - clear: `delete from "article_tags" where "article_id" = $1`
+   * A target key that does not exist is the database's foreign key violation.
+   */
+  override linkStatement(action: LinkAction, sourceKey: unknown, targetKeys: readonly unknown[]): RawBuilder<unknown> {
+    const { table, sourceColumn, targetColumn } = this.through;
+    const [through, source, target] = [sql.table(table), sql.ref(sourceColumn), sql.ref(targetColumn)];
+    const keys = sql`${[...targetKeys]}::bigint[]`;
+    const insert = sql`insert into ${through} (${source}, ${target}) select distinct ${sourceKey}::bigint, k from unnest(${keys}) as k on conflict do nothing`;
+    switch (action) {
+      case 'add':
+        return insert;
+      case 'remove':
+        return sql`delete from ${through} where ${source} = ${sourceKey} and ${target} = any(${keys})`;
+      case 'clear':
+        return sql`delete from ${through} where ${source} = ${sourceKey}`;
+      case 'set':
+        return sql`with unlinked as (delete from ${through} where ${source} = ${sourceKey} and ${target} <> all(${keys})) ${insert}`;
+    }
   }
 }
 

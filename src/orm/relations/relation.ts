@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
-import { errors } from '../errors.js';
+import { errors, OrmError } from '../errors.js';
 import { getRelationCache, hasRelationCache, type ModelInstance, ORIGIN } from '../instance.js';
 import type { Model } from '../model.js';
 import type { QuerySet } from '../query-set.js';
@@ -41,6 +41,22 @@ export interface PrefetchBatch {
 }
 
 export type RelationFactory = (source: Model<any, any>, name: string) => Relation;
+
+/**
+ * What deleting a parent row does to the rows of `target` that this relation
+ * points at (Django's Collector). `where` narrows the target's table to the
+ * rows of the parents whose pks `parentPks` selects. `inDatabase`: the schema
+ * cascades (ON DELETE CASCADE), the ORM only needs to know which rows go;
+ * otherwise the ORM deletes them itself (a generic relation has no FK).
+ */
+export interface DeletionEdge {
+  target: Model<any, any>;
+  where: (parentPks: RawBuilder<unknown>) => RawBuilder<unknown>;
+  inDatabase: boolean;
+}
+
+/** A change of a many-to-many relation's links: add, remove, replace them all (set) or clear them. */
+export type LinkAction = 'add' | 'remove' | 'set' | 'clear';
 
 /**
  * What every relation kind implements, so the prefetch algorithm and the
@@ -110,6 +126,21 @@ export abstract class Relation {
       throw errors.relationNotLoaded(this.source.name, this.name, this.loadHint());
     }
     return new RelatedManager(instance, this);
+  }
+
+  /** What deleting a source row does to this relation's rows; undefined: nothing the ORM must follow. */
+  deletionEdge(): DeletionEdge | undefined {
+    return undefined;
+  }
+
+  /** The field a value assigned to this relation is stored in (`author` → `authorId`); forward FKs only. */
+  assignedField(): string | undefined {
+    return undefined;
+  }
+
+  /** The one statement that changes the links of `sourceKey` (many-to-many only). */
+  linkStatement(action: LinkAction, _sourceKey: unknown, _targetKeys: readonly unknown[]): RawBuilder<unknown> {
+    throw new OrmError(`${this.source.name}.${this.name}.${action}() is not supported: add, remove, set and clear work on many-to-many relations`);
   }
 
   loadHint(): string {

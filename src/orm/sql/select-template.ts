@@ -46,6 +46,8 @@ function shapeKey(spec: SelectSpec): string | undefined {
     spec.low > 0,
     spec.high !== undefined,
     spec.maxRows !== undefined,
+    spec.version === true,
+    spec.forUpdate === true,
   ]);
 }
 
@@ -66,9 +68,9 @@ function slotValue(spec: SelectSpec, slot: SlotName): unknown {
 }
 
 function templateOf(spec: SelectSpec, db: Kysely<any>): SelectTemplate {
-  const { query, nodes, parentKeyAlias } = compileSelect(spec, slotBind);
+  const { query, nodes, parentKeyAlias, versionAlias } = compileSelect(spec, slotBind);
   const { sql, parameters } = query.compile(db);
-  return { sql, parameters, nodes, parentKeyAlias };
+  return { sql, parameters, nodes, parentKeyAlias, versionAlias };
 }
 
 /**
@@ -86,8 +88,8 @@ function templateOf(spec: SelectSpec, db: Kysely<any>): SelectTemplate {
 export function executableSelect(spec: SelectSpec, db: Kysely<any>): ExecutableSelect {
   const key = shapeKey(spec);
   if (key === undefined) {
-    const { query, nodes, parentKeyAlias } = compileSelect(spec);
-    return { query: query.compile(db), nodes, parentKeyAlias };
+    const { query, nodes, parentKeyAlias, versionAlias } = compileSelect(spec);
+    return { query: query.compile(db), nodes, parentKeyAlias, versionAlias };
   }
   let shapes = templates.get(spec.model);
   if (!shapes) templates.set(spec.model, (shapes = new Map()));
@@ -102,5 +104,6 @@ export function executableSelect(spec: SelectSpec, db: Kysely<any>): ExecutableS
     query: CompiledQuery.raw(template.sql, parameters) as CompiledQuery<Record<string, unknown>>,
     nodes: template.nodes,
     parentKeyAlias: template.parentKeyAlias,
+    versionAlias: template.versionAlias,
   };
 }

@@ -24,6 +24,10 @@ export interface SelectSpec {
   restriction: KeyRestriction | undefined;
   /** A cap on rows returned (a row budget), on top of any slice. */
   maxRows?: number;
+  /** Also select the base row's version (PostgreSQL's `xmin`), for ETags and If-Match. */
+  version?: boolean;
+  /** `for update` of the base rows (a write's read of what it changes). */
+  forUpdate?: boolean;
 }
 
 /** Which result columns become which instance's fields. */
@@ -42,6 +46,8 @@ export interface CompiledSelect {
   nodes: HydrationNode[];
   /** The alias of the selected parent key of a restricted query. */
   parentKeyAlias: string | undefined;
+  /** The alias of the base row's version, when asked for. */
+  versionAlias?: string;
 }
 
 /** The values a SELECT binds that vary between runs of one query shape. */
@@ -62,6 +68,7 @@ export function sliceLimit(spec: SelectSpec): number | undefined {
 }
 
 export const PARENT_KEY_ALIAS = '__pk';
+export const VERSION_ALIAS = '__version';
 const ROW_NUMBER_ALIAS = '__rn';
 const BASE = 't0';
 
@@ -146,6 +153,10 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
     });
   };
   const selections = addNode(spec.model, '', BASE, -1);
+  // xmin is the id of the transaction that wrote this version of the row: it
+  // changes with every write, by this service or anyone else.
+  if (spec.version) selections.push(sql`${sql.ref(`${BASE}.xmin`)}::text as ${sql.id(VERSION_ALIAS)}`);
+  const versionAlias = spec.version ? VERSION_ALIAS : undefined;
   const joinNode = new Map<Join, number>();
   for (const path of spec.selectRelated) {
     const names = path.split('__');
@@ -202,17 +213,18 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
       }
       return orderTerm(sql.ref(`w.${as}`), k);
     });
-    const loaded = [...nodes.flatMap((node) => node.columns.map(([, as]) => as)), PARENT_KEY_ALIAS].map((as) => sql.ref(`w.${as}`));
+    const loaded = [...nodes.flatMap((node) => node.columns.map(([, as]) => as)), ...(versionAlias ? [versionAlias] : []), PARENT_KEY_ALIAS].map((as) => sql.ref(`w.${as}`));
     const inner = sql`select ${sql.join([...selections, ...extra])}, ${rowNumber} ${from}`;
     const filter = bounds.length ? sql` where ${sql.join(bounds, sql` and `)}` : sql``;
     const cap = spec.maxRows !== undefined ? sql` limit ${bind('cap', spec.maxRows)}` : sql``;
     const query = sql<Record<string, unknown>>`select ${sql.join(loaded)} from (${inner}) as w${filter} order by ${sql.ref(`w.${PARENT_KEY_ALIAS}`)}, ${sql.join(outerOrder)}${cap}`;
-    return { query, nodes, parentKeyAlias: PARENT_KEY_ALIAS };
+    return { query, nodes, parentKeyAlias: PARENT_KEY_ALIAS, versionAlias };
   }
   const rows = sliceLimit(spec);
   const limit = rows !== undefined ? sql` limit ${bind('limit', rows)}` : sql``;
   const offset = spec.low > 0 ? sql` offset ${bind('offset', spec.low)}` : sql``;
   const orderBy = sql.join(order.map((k) => orderTerm(k.column.ref, k)));
-  const query = sql<Record<string, unknown>>`select ${sql.join(selections)} ${from} order by ${orderBy}${limit}${offset}`;
-  return { query, nodes, parentKeyAlias: restriction ? PARENT_KEY_ALIAS : undefined };
+  const lock = spec.forUpdate ? sql` for update of ${sql.id(BASE)}` : sql``;
+  const query = sql<Record<string, unknown>>`select ${sql.join(selections)} ${from} order by ${orderBy}${limit}${offset}${lock}`;
+  return { query, nodes, parentKeyAlias: restriction ? PARENT_KEY_ALIAS : undefined, versionAlias };
 }

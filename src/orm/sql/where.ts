@@ -12,7 +12,7 @@ type Lookup = (typeof LOOKUPS)[number];
 const LOOKUP_SET = new Set<string>(LOOKUPS);
 
 /** PostgreSQL array type for an `in` list bound as one parameter. */
-const ARRAY_TYPE: Record<FieldKind, string> = {
+export const ARRAY_TYPE: Record<FieldKind, string> = {
   id: 'bigint[]',
   integer: 'bigint[]',
   text: 'text[]',
