@@ -31,8 +31,6 @@ export interface AppOptions extends Partial<SecurityOptions> {
   bodyLimitBytes?: number;
   /** How long a verified token is trusted before it is checked again (ms, at most 10,000). Default 10,000. */
   tokenCacheMs?: number;
-  /** On close, how long responses say `Connection: close` before the listener stops (the server: 1 s; tests: 0). */
-  drainGraceMs?: number;
 }
 
 // The resources and their schemas are static; building them once keeps the
@@ -57,7 +55,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // In-flight and keep-alive requests are still answered while the server
     // drains on SIGTERM; the listener is closed, so no new connection arrives.
     return503OnClosing: false,
-    // Idle keep-alive connections are closed by the drain plugin, after its grace.
+    // Connections close after their in-flight request (see src/plugins/drain.ts).
     forceCloseConnections: false,
     // The router's own errors (a malformed escape, an over-long URL) are
     // problem+json like every other error.
@@ -77,7 +75,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerErrorHandler(app);
   await app.register(securityPlugin, { corsOrigin: options.corsOrigin, rateLimitPerMinute: options.rateLimitPerMinute ?? 0 });
   registerServerTiming(app);
-  registerDrain(app, options.drainGraceMs ?? 0);
+  registerDrain(app);
   registerDatabase(app, {
     database: options.database,
     ownsDatabase: options.ownsDatabase ?? false,

@@ -24,6 +24,20 @@ const positiveNumber = (max: number) =>
     .transform(Number)
     .pipe(z.number().positive({ error: 'must be greater than 0' }).max(max, { error: `must be at most ${max}` }));
 
+const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000 } as const;
+
+/** A duration such as `5s`, `500ms` or `1m`, in milliseconds (whole numbers, one unit). */
+const duration = (maxMs: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(ms|s|m)$/, { error: 'must be a duration such as 5s, 500ms or 1m' })
+    .transform((text) => {
+      const [, amount, unit] = /^(\d+)(ms|s|m)$/.exec(text)!;
+      return Number(amount) * DURATION_UNITS_MS[unit as keyof typeof DURATION_UNITS_MS];
+    })
+    .pipe(z.number().min(1, { error: 'must be longer than 0' }).max(maxMs, { error: `must be at most ${maxMs / 1000}s` }));
+
 function isPostgresUrl(value: string): boolean {
   try {
     return ['postgres:', 'postgresql:'].includes(new URL(value).protocol);
@@ -44,6 +58,7 @@ const schema = z
     HOST: z.string().min(1).default('127.0.0.1'),
     DATABASE_URL: postgresUrl.optional(),
     DATABASE_READ_URL: postgresUrl.optional(),
+    READ_REPLICA_MAX_LAG: duration(3_600_000).default(5000),
     PGLITE_DATA_DIR: z.string().min(1).optional(),
     DEMO_SCALE: positiveNumber(100).default(0.1),
     DB_POOL_MAX: integer(1, 1000).default(10),
@@ -53,6 +68,7 @@ const schema = z
     RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(0),
     CORS_ORIGIN: z.string().optional(),
     BODY_LIMIT_BYTES: integer(1, 100 * 1024 * 1024).default(1024 * 1024),
+    SHUTDOWN_GRACE_MS: integer(0, 600_000).default(5000),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   })
   // A read replica of an embedded database makes no sense; saying so beats
@@ -70,6 +86,8 @@ export interface Config {
   host: string;
   databaseUrl?: string;
   databaseReadUrl?: string;
+  /** Reads leave the replica while its replay is further behind the primary than this (ms). */
+  readReplicaMaxLagMs: number;
   pgliteDataDir?: string;
   /** Demo data scale loaded into the embedded database at start (1 = 1,000 authors). */
   demoScale: number;
@@ -84,6 +102,8 @@ export interface Config {
   /** Allowed CORS origin(s), comma-separated; unset disables CORS. */
   corsOrigin?: string;
   bodyLimitBytes: number;
+  /** On SIGTERM, how long readiness fails while requests are still served, before the listener closes (ms). */
+  shutdownGraceMs: number;
   logLevel: string;
 }
 
@@ -114,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: v.HOST,
     databaseUrl: v.DATABASE_URL,
     databaseReadUrl: v.DATABASE_READ_URL,
+    readReplicaMaxLagMs: v.READ_REPLICA_MAX_LAG,
     pgliteDataDir: v.PGLITE_DATA_DIR,
     demoScale: v.DEMO_SCALE,
     poolMax: v.DB_POOL_MAX,
@@ -123,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
     corsOrigin: v.CORS_ORIGIN,
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
+    shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     logLevel: v.LOG_LEVEL,
   };
 }

@@ -110,6 +110,10 @@ export const problems = {
     new ApiProblem(401, 'unauthorized', 'Unauthorized', detail, undefined, { 'www-authenticate': 'Bearer' }),
   /** A known principal that may not do this. */
   forbidden: (detail: string, errors?: ParameterIssue[]) => new ApiProblem(403, 'forbidden', 'Forbidden', detail, errors),
+  shuttingDown: (retryAfterSeconds: number) =>
+    new ApiProblem(503, 'shutting-down', 'Service Unavailable', 'this instance is shutting down; send requests to another one', undefined, {
+      'retry-after': String(retryAfterSeconds),
+    }),
   internal: () =>
     new ApiProblem(500, 'internal', 'Internal Server Error', 'an unexpected error occurred; quote the request id when reporting it'),
 };

@@ -27,7 +27,6 @@ async function main(): Promise<void> {
     bodyLimitBytes: config.bodyLimitBytes,
     corsOrigin: config.corsOrigin,
     rateLimitPerMinute: config.rateLimitPerMinute,
-    drainGraceMs: 1000,
     logger: { level: config.logLevel },
   });
   const log = app.log;
@@ -57,12 +56,18 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    log.info(`${signal}: closing`);
+    log.info(`${signal}: draining for ${config.shutdownGraceMs} ms (readiness 503), then closing`);
     // A hung connection must not keep the process alive forever.
-    const force = setTimeout(() => process.exit(1), 10_000);
+    const force = setTimeout(() => {
+      log.error('connections still open 10 s after the listener closed: exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 10_000);
     force.unref();
-    app.close().then(
-      () => process.exit(0),
+    app.drain(config.shutdownGraceMs).then(
+      () => {
+        log.info('closed: exiting');
+        process.exit(0);
+      },
       (error) => {
         log.error({ err: error }, 'error while closing');
         process.exit(1);

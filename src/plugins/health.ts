@@ -1,4 +1,4 @@
-/** Liveness (the process answers) and readiness (the database answers `select 1`). */
+/** Liveness (the process answers) and readiness (not shutting down, the database answers `select 1`). */
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { z } from 'zod';
@@ -15,6 +15,8 @@ export function registerHealth(app: FastifyInstance): void {
     '/health/ready',
     { schema: { tags: ['health'], summary: 'The database answers', response: { 200: Status, 503: ProblemSchema } } },
     async (request) => {
+      // Fails first thing on SIGTERM, so balancers stop sending before the listener closes.
+      if (app.draining) throw problems.shuttingDown(5);
       try {
         await sql`select 1`.execute(app.database.db);
       } catch (error) {

@@ -7,6 +7,7 @@ t.test('an empty environment gives the documented defaults', async (t) => {
     host: '127.0.0.1',
     databaseUrl: undefined,
     databaseReadUrl: undefined,
+    readReplicaMaxLagMs: 5000,
     pgliteDataDir: undefined,
     demoScale: 0.1,
     poolMax: 10,
@@ -16,6 +17,7 @@ t.test('an empty environment gives the documented defaults', async (t) => {
     rateLimitPerMinute: 0,
     corsOrigin: undefined,
     bodyLimitBytes: 1024 * 1024,
+    shutdownGraceMs: 5000,
     logLevel: 'info',
   });
 });
@@ -26,6 +28,7 @@ t.test('every variable is read and converted', async (t) => {
     HOST: '0.0.0.0',
     DATABASE_URL: 'postgres://loom:secret@postgres:5432/loom',
     DATABASE_READ_URL: 'postgresql://loom@replica/loom?sslmode=require',
+    READ_REPLICA_MAX_LAG: '500ms',
     PGLITE_DATA_DIR: '/data',
     DEMO_SCALE: '2.5',
     DB_POOL_MAX: '25',
@@ -35,6 +38,7 @@ t.test('every variable is read and converted', async (t) => {
     RATE_LIMIT_PER_MINUTE: '600',
     CORS_ORIGIN: 'https://a.example,https://b.example',
     BODY_LIMIT_BYTES: '2048',
+    SHUTDOWN_GRACE_MS: '0',
     LOG_LEVEL: 'warn',
   });
   t.same(config, {
@@ -42,6 +46,7 @@ t.test('every variable is read and converted', async (t) => {
     host: '0.0.0.0',
     databaseUrl: 'postgres://loom:secret@postgres:5432/loom',
     databaseReadUrl: 'postgresql://loom@replica/loom?sslmode=require',
+    readReplicaMaxLagMs: 500,
     pgliteDataDir: '/data',
     demoScale: 2.5,
     poolMax: 25,
@@ -51,6 +56,7 @@ t.test('every variable is read and converted', async (t) => {
     rateLimitPerMinute: 600,
     corsOrigin: 'https://a.example,https://b.example',
     bodyLimitBytes: 2048,
+    shutdownGraceMs: 0,
     logLevel: 'warn',
   });
 });
@@ -64,6 +70,12 @@ t.test('empty variables mean "use the default" (compose writes ${VAR:-} as "")',
 
 t.test('surrounding whitespace around a number is tolerated', async (t) => {
   t.equal(loadConfig({ PORT: ' 8080 ' }).port, 8080);
+});
+
+t.test('READ_REPLICA_MAX_LAG takes ms, s and m', async (t) => {
+  t.equal(loadConfig({ READ_REPLICA_MAX_LAG: '750ms' }).readReplicaMaxLagMs, 750);
+  t.equal(loadConfig({ READ_REPLICA_MAX_LAG: '10s' }).readReplicaMaxLagMs, 10_000);
+  t.equal(loadConfig({ READ_REPLICA_MAX_LAG: '2m' }).readReplicaMaxLagMs, 120_000);
 });
 
 /** Each case: the environment, the variable the error must name, and a phrase of the message. */
@@ -89,6 +101,11 @@ const invalid: Array<[Record<string, string>, string, string]> = [
   [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL', 'postgres:// or postgresql://'],
   [{ DATABASE_URL: 'localhost:5432/loom' }, 'DATABASE_URL', 'postgres:// or postgresql://'],
   [{ DATABASE_URL: 'mysql://db/loom' }, 'DATABASE_URL', 'postgres:// or postgresql://'],
+  [{ READ_REPLICA_MAX_LAG: '5' }, 'READ_REPLICA_MAX_LAG', 'duration such as 5s'],
+  [{ READ_REPLICA_MAX_LAG: '1.5s' }, 'READ_REPLICA_MAX_LAG', 'duration such as 5s'],
+  [{ READ_REPLICA_MAX_LAG: '0s' }, 'READ_REPLICA_MAX_LAG', 'longer than 0'],
+  [{ READ_REPLICA_MAX_LAG: '2h' }, 'READ_REPLICA_MAX_LAG', 'duration such as 5s'],
+  [{ SHUTDOWN_GRACE_MS: '5s' }, 'SHUTDOWN_GRACE_MS', 'whole number'],
   [{ DATABASE_READ_URL: 'postgres://replica/loom' }, 'DATABASE_READ_URL', 'requires DATABASE_URL'],
 ];
 

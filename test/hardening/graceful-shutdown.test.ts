@@ -1,11 +1,15 @@
 /**
- * Graceful shutdown for real: src/server.ts runs as its own process on
- * PostgreSQL, autocannon drives the main include endpoint, and SIGTERM
- * arrives mid-run. No response may be a 5xx, no request that reached the
- * server may be dropped (reset, hung up, timed out), and the process exits 0.
- * Connections refused after the listener closed are expected: that is the
- * server no longer accepting.
+ * Graceful shutdown for real: `npm start` runs as its own process on
+ * PostgreSQL (npm, its shell and node, as a user or a process manager starts
+ * it), autocannon drives the main include endpoint, and SIGTERM arrives at
+ * npm mid-run. Readiness must turn 503 while the other requests are still
+ * answered (the grace period a balancer needs to notice), those answers must
+ * tell keep-alive clients to leave (`Connection: close`), no response may be
+ * a 5xx, no request that reached the server may be dropped (reset, hung up,
+ * timed out), and the process exits 0. Connections refused after the
+ * listener closed are expected: that is the server no longer accepting.
  */
+import { request as httpRequest, Agent } from 'node:http';
 import { spawn } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import { dirname, join } from 'node:path';
@@ -19,6 +23,7 @@ import { seedFixtures } from '../orm/fixtures.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PATH = '/articles?include=author,category,tags,comments:recent5';
 const CONNECTIONS = 20;
+const GRACE_MS = 2000;
 
 type Run = Promise<Awaited<ReturnType<typeof autocannon>>> & EventEmitter & { stop(): void };
 
@@ -31,18 +36,28 @@ if (!process.env.TEST_DATABASE_URL) {
 
   t.test('SIGTERM under load: drains, no 5xx, nothing dropped, exit 0', async (t) => {
     const port = await freePort();
-    // node --import tsx rather than npx: no wrapper process between the signal and the server.
-    const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/server.ts')], {
+    // `npm start` itself: npm must pass SIGTERM on and wait for the server to drain.
+    const server = spawn('npm', ['start', '--silent'], {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DB_POOL_MAX: '5' },
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        DB_POOL_MAX: '5',
+        SHUTDOWN_GRACE_MS: String(GRACE_MS),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so a failed test can kill npm and node together.
+      detached: true,
     });
     let output = '';
     server.stdout!.on('data', (chunk) => (output += chunk));
     server.stderr!.on('data', (chunk) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
     t.teardown(() => {
-      if (server.exitCode === null) server.kill('SIGKILL');
+      if (server.exitCode === null) process.kill(-server.pid!, 'SIGKILL');
     });
     const base = `http://127.0.0.1:${port}`;
     await waitForReady(`${base}/health/ready`, () => output);
@@ -50,25 +65,44 @@ if (!process.env.TEST_DATABASE_URL) {
     const statuses = new Map<number, number>();
     const errors = new Map<string, number>();
     let answeredBeforeSignal = 0;
+    let answeredWhileNotReady = 0;
     let signalled = false;
-    const run = autocannon({ url: base + PATH, connections: CONNECTIONS, duration: 8, timeout: 5 }) as unknown as Run;
+    let notReady = false;
+    const run = autocannon({ url: base + PATH, connections: CONNECTIONS, duration: 10, timeout: 5 }) as unknown as Run;
     run.on('response', (_client: unknown, status: number) => {
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       if (!signalled) answeredBeforeSignal++;
+      if (notReady) answeredWhileNotReady++;
     });
     run.on('reqError', (error: NodeJS.ErrnoException) => {
       const key = error.code ?? error.message;
       errors.set(key, (errors.get(key) ?? 0) + 1);
     });
 
+    // A keep-alive client that made a request before the signal.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    t.teardown(() => agent.destroy());
+    t.equal((await get(`${base}/health/live`, agent)).headers.connection, 'keep-alive', 'keep-alive before the signal');
+
     await new Promise((resolve) => setTimeout(resolve, 2500));
     signalled = true;
     server.kill('SIGTERM');
+    // Readiness is the first thing to change; the service goes on answering.
+    let readiness: number | undefined;
+    for (let attempt = 0; attempt < 100 && readiness !== 503; attempt++) {
+      readiness = (await get(`${base}/health/ready`)).status;
+    }
+    t.equal(readiness, 503, 'readiness answers 503 after SIGTERM');
+    notReady = true;
+    const during = await get(`${base}/articles/1`, agent);
+    t.equal(during.status, 200, 'requests are still served while readiness says 503');
+    t.equal(during.headers.connection, 'close', 'and tell keep-alive clients to leave');
     const code = await exited;
     run.stop();
     await run;
 
     t.ok(answeredBeforeSignal > 50, `the server was under load (${answeredBeforeSignal} responses before SIGTERM)`);
+    t.ok(answeredWhileNotReady > 0, `load was served after readiness turned 503 (${answeredWhileNotReady} responses)`);
     t.equal(code, 0, 'exit code 0', { output: output.slice(-2000) });
     const fiveHundreds = [...statuses].filter(([status]) => status >= 500);
     t.same(fiveHundreds, [], `no 5xx (statuses: ${JSON.stringify(Object.fromEntries(statuses))})`);
@@ -83,6 +117,18 @@ if (!process.env.TEST_DATABASE_URL) {
     t.ok(resets <= CONNECTIONS, `resets only from the accept queue at listener close (${resets} <= ${CONNECTIONS})`);
     const dropped = [...errors].filter(([key]) => key !== 'ECONNREFUSED' && key !== 'ECONNRESET');
     t.same(dropped, [], `no in-flight request dropped (errors: ${JSON.stringify(Object.fromEntries(errors))})`);
+  });
+}
+
+/** One GET on its own connection (or the agent's), status and headers. */
+function get(url: string, agent?: Agent): Promise<{ status: number; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { agent: agent ?? false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers }));
+    });
+    request.on('error', reject);
+    request.end();
   });
 }
 
