@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { badToken } from '../errors.js';
 import type { FilterClause } from './filter-parser.js';
-import type { SortKey } from './sort-parser.js';
+import { COUNT_SORT_PREFIX, type SortKey } from './sort-parser.js';
 import type { ResourceShape } from './resources/resource.js';
 
 export type CursorValue = string | number | boolean | Date | null;
@@ -74,8 +74,12 @@ export function decodeCursor(raw: string, binding: string, ordering: readonly So
   return ordering.map((key, i) => typedValue(resource, key.field, json.k[i], invalid));
 }
 
+/** A count (`counts.comments`) is a non-null integer. */
+const COUNT_FIELD = { kind: 'integer', nullable: false } as const;
+
 function typedValue(resource: ResourceShape, name: string, value: unknown, invalid: (why: string) => Error): CursorValue {
-  const field = resource.fields[name];
+  const field = resource.fields[name] ?? (name.startsWith(COUNT_SORT_PREFIX) ? COUNT_FIELD : undefined);
+  if (!field) throw invalid(`bad key ${name}`);
   if (value === null && field.nullable) return null;
   const kind = field.kind;
   if ((kind === 'id' || kind === 'integer') && Number.isSafeInteger(value)) return value as number;

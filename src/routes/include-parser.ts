@@ -21,6 +21,16 @@ export interface ChosenPreset {
   readonly arg?: number;
 }
 
+/** A count asked for by `count=` (API.md §7) on the objects of one node: `articles:published`. */
+export interface ChosenCount {
+  /** The key in the response's `counts` object: relation[:preset]. */
+  readonly key: string;
+  readonly relation: RelationShape;
+  /** The counted relation's target resource. */
+  readonly resource: ResourceShape;
+  readonly preset?: ChosenPreset;
+}
+
 /** One included relation and what is included below it. */
 export interface IncludeNode {
   readonly relation: RelationShape;
@@ -28,16 +38,27 @@ export interface IncludeNode {
   readonly resource: ResourceShape | undefined;
   preset?: ChosenPreset;
   readonly children: Map<string, IncludeNode>;
+  /** Counts on this node's objects, by key (set by the count parser). */
+  counts?: Map<string, ChosenCount>;
 }
 
 /** The root: the requested resource and its included relations. */
 export interface IncludeTree {
   readonly resource: ResourceShape;
   readonly children: Map<string, IncludeNode>;
+  /** Counts on the top-level objects, by key (set by the count parser). */
+  counts?: Map<string, ChosenCount>;
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 const PARAM = 'include';
+
+/** `relation[:preset]` → its parts, or undefined when the segment is malformed. */
+export function splitSegment(segment: string): { name: string; presetToken: string | undefined } | undefined {
+  const [name, presetToken, extra] = segment.split(':');
+  if (!NAME.test(name) || extra !== undefined || (presetToken !== undefined && !NAME.test(presetToken))) return undefined;
+  return { name, presetToken };
+}
 
 /**
  * Parses `include` for `root`. An absent or empty value includes nothing.
@@ -74,16 +95,17 @@ function addPath(tree: IncludeTree, path: string, catalog: Catalog): void {
     if (!resource) {
       throw badToken(PARAM, segment, `'${parent!.relation.name}' is a generic relation (an article or a comment) and cannot have anything included below it`);
     }
-    const [name, presetToken, extra] = segment.split(':');
-    if (!NAME.test(name) || extra !== undefined || (presetToken !== undefined && !NAME.test(presetToken))) {
+    const parts = splitSegment(segment);
+    if (!parts) {
       throw badToken(PARAM, segment, `'${segment}' is not a valid include segment: expected relation or relation:preset (letters and digits)`);
     }
+    const { name, presetToken } = parts;
     const relation: RelationShape | undefined = resource.relations[name];
     if (!relation) {
       throw badToken(PARAM, name, `unknown relation '${name}' on ${resource.name}; expected one of ${oneOf(Object.keys(resource.relations))}`);
     }
     const target: ResourceShape | undefined = relation.load === 'generic' ? undefined : catalog.get(relation.targets[0]);
-    const preset: ChosenPreset | undefined = presetToken === undefined ? undefined : choosePreset(resource, relation, target, presetToken);
+    const preset: ChosenPreset | undefined = presetToken === undefined ? undefined : choosePreset(PARAM, resource, relation, target, presetToken);
     let node = children.get(name);
     if (!node) {
       node = { relation, resource: target, preset, children: new Map() };
@@ -97,21 +119,22 @@ function addPath(tree: IncludeTree, path: string, catalog: Catalog): void {
   }
 }
 
-function choosePreset(owner: ResourceShape, relation: RelationShape, target: ResourceShape | undefined, token: string): ChosenPreset {
+/** The preset `token` names for `owner.relation`, or a 400 on `param` naming the token and the valid presets. */
+export function choosePreset(param: string, owner: ResourceShape, relation: RelationShape, target: ResourceShape | undefined, token: string): ChosenPreset {
   const where = `${owner.name}.${relation.name}`;
   if (relation.load !== 'toMany' || !target) {
-    throw badToken(PARAM, token, `'${where}' is a to-one relation and takes no preset`);
+    throw badToken(param, token, `'${where}' is a to-one relation and takes no preset`);
   }
   for (const preset of target.presets) {
     const found = preset.match(token);
-    if (typeof found === 'string') throw badToken(PARAM, token, `${where}: ${found}`);
+    if (typeof found === 'string') throw badToken(param, token, `${where}: ${found}`);
     if (found) return { preset, key: found.key, arg: found.arg };
   }
-  return badPreset(where, token, target.presets);
+  return badPreset(param, where, token, target.presets);
 }
 
-function badPreset(where: string, token: string, presets: readonly Preset[]): never {
-  throw badToken(PARAM, token, `unknown preset '${token}' for ${where}; expected one of ${oneOf(presets.map((p) => p.form))}`);
+function badPreset(param: string, where: string, token: string, presets: readonly Preset[]): never {
+  throw badToken(param, token, `unknown preset '${token}' for ${where}; expected one of ${oneOf(presets.map((p) => p.form))}`);
 }
 
 function mergePreset(node: IncludeNode, preset: ChosenPreset, owner: ResourceShape, segment: string): void {

@@ -27,8 +27,8 @@ export async function loadPage(db: Kysely<any>, resource: Resource, request: Par
   if (request.after) queryset = queryset.filter(keysetCondition(request.ordering, request.after, resource));
   queryset = queryset.orderBy(...orderByArguments(request.ordering)).slice(0, request.pageSize + 1);
   // The ordering fields are loaded even when a fieldset leaves them out: the next cursor needs them.
-  const fields = withFields(request, resource, request.ordering.map((key) => key.field));
-  const planned = planIncludes(queryset, resource, request.include.children, fields, resources);
+  const fields = withFields(request, resource, request.ordering.map((key) => key.field).filter((field) => field in resource.fields));
+  const planned = planIncludes(queryset, resource, request.include.children, fields, resources, request.include.counts);
   // The extra row only tells whether a next page exists: the includes are loaded for the page alone.
   const rows: ModelInstance[] = await planned.withoutPrefetch();
   const page = rows.slice(0, request.pageSize);
@@ -38,7 +38,7 @@ export async function loadPage(db: Kysely<any>, resource: Resource, request: Par
     rows.length > request.pageSize && last
       ? encodeCursor(request.binding, request.ordering.map((key) => last[key.field] as never))
       : null;
-  const convert = converterFor(resource, request.include.children, request.fields, resources);
+  const convert = converterFor(resource, request.include, request.fields, resources);
   return { data: page.map(convert), nextCursor };
 }
 
@@ -51,9 +51,9 @@ export async function loadOne(
   resources: Resources,
 ): Promise<Record<string, unknown> | undefined> {
   const queryset = (resource.model.objects as QuerySet<any>).using(db).filter({ id });
-  const rows: ModelInstance[] = await planIncludes(queryset, resource, request.include.children, request.fields, resources);
+  const rows: ModelInstance[] = await planIncludes(queryset, resource, request.include.children, request.fields, resources, request.include.counts);
   if (rows.length === 0) return undefined;
-  return converterFor(resource, request.include.children, request.fields, resources)(rows[0]);
+  return converterFor(resource, request.include, request.fields, resources)(rows[0]);
 }
 
 /** The request's fieldsets with `extra` fields of the root resource added to what is loaded. */

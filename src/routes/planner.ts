@@ -5,13 +5,13 @@
  * own to-one JOINs and its own to-many Prefetches. Hence exactly one query
  * plus one per to-many node (plus one per type for a generic target).
  */
-import { Prefetch, Q, type QuerySet } from '../orm/index.js';
+import { Count, type CountAggregate, Prefetch, Q, type QuerySet } from '../orm/index.js';
 import type { CursorValue } from './cursor.js';
 import type { Fieldsets } from './fields-parser.js';
 import type { FilterClause } from './filter-parser.js';
-import type { IncludeNode } from './include-parser.js';
+import type { ChosenCount, ChosenPreset, IncludeNode } from './include-parser.js';
 import type { Resource } from './resources/index.js';
-import type { SortKey } from './sort-parser.js';
+import { COUNT_SORT_PREFIX, type SortKey } from './sort-parser.js';
 
 type AnyQuerySet = QuerySet<any>;
 type Resources = ReadonlyMap<string, Resource>;
@@ -23,14 +23,21 @@ interface Loads {
   only: string[];
   narrowed: boolean;
   prefetch: (Prefetch | string)[];
+  /** `annotate()` arguments: the counts of this queryset's objects and of its JOINed ones. */
+  annotations: Record<string, CountAggregate>;
 }
 
+type Counts = ReadonlyMap<string, ChosenCount> | undefined;
+
 /**
- * Adds the includes and fieldsets below `resource` to `queryset`.
+ * Adds the includes, counts and fieldsets below `resource` to `queryset`.
+ * Counts (API.md §7) are annotations of the queryset that loads their
+ * objects, named `counts.<key>` (`author__counts.<key>` for a JOINed author).
  *
  * ```ts
- * planIncludes(Article.objects, articles, tree.children, fields, resources)
+ * planIncludes(Article.objects, articles, tree.children, fields, resources, tree.counts)
  * // .selectRelated('author').prefetchRelated(new Prefetch('comments', Comment.objects.orderBy(...).slice(0, 5)))
+ * // .annotate({ 'counts.tags': Count('tags') })
  * ```
  */
 export function planIncludes(
@@ -39,15 +46,37 @@ export function planIncludes(
   children: ReadonlyMap<string, IncludeNode>,
   fields: Fieldsets,
   resources: Resources,
+  counts?: Counts,
 ): AnyQuerySet {
-  const loads: Loads = { selectRelated: [], only: [], narrowed: false, prefetch: [] };
+  const loads: Loads = { selectRelated: [], only: [], narrowed: false, prefetch: [], annotations: {} };
   addFields(loads, resource, '', fields);
+  addCounts(loads, counts, '', resources);
   collect(loads, children, '', fields, resources);
   let planned = queryset;
   if (loads.narrowed) planned = planned.only(...loads.only);
   if (loads.selectRelated.length) planned = planned.selectRelated(...loads.selectRelated);
+  if (Object.keys(loads.annotations).length) planned = planned.annotate(loads.annotations);
   if (loads.prefetch.length) planned = planned.prefetchRelated(...loads.prefetch);
   return planned;
+}
+
+/** The attribute (and ORM annotation name) holding a count on an object. */
+export function countAttribute(key: string): string {
+  return COUNT_SORT_PREFIX + key;
+}
+
+function addCounts(loads: Loads, counts: Counts, prefix: string, resources: Resources): void {
+  if (!counts) return;
+  for (const count of counts.values()) {
+    const target = resources.get(count.resource.name)!;
+    const queryset = presetQuerySet(target, count.preset);
+    loads.annotations[prefix + countAttribute(count.key)] = Count(count.relation.name, { queryset });
+  }
+}
+
+/** The target's base queryset shaped by a preset (filter, order, slice), or undefined for none. */
+function presetQuerySet(target: Resource, preset: ChosenPreset | undefined): AnyQuerySet | undefined {
+  return preset ? preset.preset.apply(target.model.objects as AnyQuerySet, preset.arg) : undefined;
 }
 
 function addFields(loads: Loads, resource: Resource, prefix: string, fields: Fieldsets): void {
@@ -65,6 +94,7 @@ function collect(loads: Loads, children: ReadonlyMap<string, IncludeNode>, prefi
       const target = resources.get(node.relation.targets[0])!;
       loads.selectRelated.push(path);
       addFields(loads, target, `${path}__`, fields);
+      addCounts(loads, node.counts, `${path}__`, resources);
       collect(loads, node.children, `${path}__`, fields, resources);
     } else {
       loads.prefetch.push(new Prefetch(path, relatedQuerySet(node, fields, resources)));
@@ -75,9 +105,8 @@ function collect(loads: Loads, children: ReadonlyMap<string, IncludeNode>, prefi
 /** The queryset of one to-many node: preset (or the default ordering), then its own includes. */
 function relatedQuerySet(node: IncludeNode, fields: Fieldsets, resources: Resources): AnyQuerySet {
   const target = resources.get(node.relation.targets[0])!;
-  const base = target.model.objects as AnyQuerySet;
-  const shaped = node.preset ? node.preset.preset.apply(base, node.preset.arg) : base.orderBy(...target.defaultOrdering);
-  return planIncludes(shaped, target, node.children, fields, resources);
+  const shaped = presetQuerySet(target, node.preset) ?? (target.model.objects as AnyQuerySet).orderBy(...target.defaultOrdering);
+  return planIncludes(shaped, target, node.children, fields, resources, node.counts);
 }
 
 /** `filter[...]` clauses as ORM filter arguments. */
@@ -101,7 +130,7 @@ export function keysetCondition(ordering: readonly SortKey[], values: readonly C
     const value = values[i];
     if (value !== null) {
       branches.push({ ...equal, [`${key.field}__${key.descending ? 'lt' : 'gt'}`]: value });
-      if (resource.fields[key.field].nullable) branches.push({ ...equal, [`${key.field}__isnull`]: true });
+      if (resource.fields[key.field]?.nullable) branches.push({ ...equal, [`${key.field}__isnull`]: true });
     }
     Object.assign(equal, value === null ? { [`${key.field}__isnull`]: true } : { [key.field]: value });
   });

@@ -4,6 +4,7 @@
  * (request-parser.ts), whose errors name the offending token.
  */
 import { z } from 'zod';
+import { countKeys } from './count-parser.js';
 import { PAGE_SIZE } from './page-parser.js';
 import { describeInclude, includeExamples } from './include-docs.js';
 import type { Resource } from './resources/index.js';
@@ -23,9 +24,24 @@ function includeParameter(resource: Resource, resources: ReadonlyMap<string, Res
   return z.string().optional().meta({ description: describeInclude(resource, resources), examples: includeExamples(resource, resources) });
 }
 
-/** `include` and `fields[...]`: the parameters of a detail route. */
+function countParameter(resource: Resource, resources: ReadonlyMap<string, Resource>): z.ZodType {
+  const own = countKeys(resource, resources);
+  return z
+    .string()
+    .optional()
+    .meta({
+      description:
+        `Counts of to-many relations, as comma-separated include paths whose last segment is a to-many relation, optionally with a filter preset ` +
+        `(never a sliced one such as recentN); every segment before it must be in include. Each object at the end of the path's parent gets ` +
+        `"counts": { "<relation>[:<preset>]": <integer> }. Counts of ${resource.name}: ${own.join(', ') || '(none)'}. ` +
+        'Computed in the query that loads their objects: no extra query. Not affected by fields[...].',
+      examples: own.length ? [own.slice(0, 2).join(',')] : undefined,
+    });
+}
+
+/** `include`, `count` and `fields[...]`: the parameters of a detail route. */
 export function detailQuerySchema(resource: Resource, resources: ReadonlyMap<string, Resource>): z.ZodType {
-  return z.object({ include: includeParameter(resource, resources), ...fieldsParameters(resources) });
+  return z.object({ include: includeParameter(resource, resources), count: countParameter(resource, resources), ...fieldsParameters(resources) });
 }
 
 /** The parameters of a list route. */
@@ -41,10 +57,14 @@ export function listQuerySchema(resource: Resource, resources: ReadonlyMap<strin
   }
   return z.object({
     include: includeParameter(resource, resources),
+    count: countParameter(resource, resources),
     sort: z
       .string()
       .optional()
-      .describe(`Comma-separated fields, '-' for descending (default id): ${Object.keys(resource.fields).join(', ')}. NULLs last; id breaks ties.`),
+      .describe(
+        `Comma-separated fields, '-' for descending (default id): ${Object.keys(resource.fields).join(', ')}; ` +
+          'or counts.<key> of a count asked for with count= (sort=-counts.comments&count=comments). NULLs last; id breaks ties.',
+      ),
     ...filters,
     'page[size]': z.string().optional().describe(`Rows per page, ${PAGE_SIZE.min} to ${PAGE_SIZE.max} (default ${PAGE_SIZE.default})`),
     'page[after]': z.string().optional().describe('Opaque cursor from links.next; only valid with the sort and filters it came with'),

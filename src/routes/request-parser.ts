@@ -7,6 +7,7 @@ import { decodeCursor, cursorBinding, type CursorValue } from './cursor.js';
 import type { Fieldsets } from './fields-parser.js';
 import { parseFieldset } from './fields-parser.js';
 import { parseFilter, type FilterClause } from './filter-parser.js';
+import { parseCount } from './count-parser.js';
 import { parseInclude, type IncludeTree } from './include-parser.js';
 import { parsePageSize } from './page-parser.js';
 import type { Catalog, ResourceShape } from './resources/resource.js';
@@ -33,7 +34,7 @@ type Query = Record<string, unknown>;
 
 const FIELDS = /^fields\[([^\]]*)\]$/;
 const FILTER = /^filter\[([^\]]*)\]$/;
-const LIST_PARAMETERS = 'include, fields[<resource>], sort, filter[<field>], page[size], page[after]';
+const LIST_PARAMETERS = 'include, fields[<resource>], count, sort, filter[<field>], page[size], page[after]';
 
 /** Runs parsers, turning their ParameterErrors into one 400 listing every issue. */
 class IssueCollector {
@@ -73,6 +74,8 @@ function singleValues(query: Query, issues: IssueCollector, allowed: (name: stri
 
 function parseCommon(values: Map<string, string>, resource: ResourceShape, catalog: Catalog, issues: IssueCollector): ParsedRequest {
   const include = issues.run(() => parseInclude(values.get('include'), resource, catalog));
+  // Counts name include paths, so they are checked against a valid include only.
+  if (include) issues.run(() => parseCount(values.get('count'), include, catalog));
   const fields = new Map<string, string[]>();
   for (const [name, value] of values) {
     const match = FIELDS.exec(name);
@@ -93,12 +96,12 @@ function parseCommon(values: Map<string, string>, resource: ResourceShape, catal
 export function parseListRequest(resource: ResourceShape, query: Query, catalog: Catalog): ParsedListRequest {
   const issues = new IssueCollector();
   const values = singleValues(query, issues, (name) =>
-    ['include', 'sort', 'page[size]', 'page[after]'].includes(name) || FIELDS.test(name) || FILTER.test(name)
+    ['include', 'count', 'sort', 'page[size]', 'page[after]'].includes(name) || FIELDS.test(name) || FILTER.test(name)
       ? undefined
       : `unknown query parameter '${name}'; expected ${LIST_PARAMETERS}`,
   );
   const common = parseCommon(values, resource, catalog, issues);
-  const sort = issues.run(() => parseSort(values.get('sort'), resource));
+  const sort = issues.run(() => parseSort(values.get('sort'), resource, new Set(common.include.counts?.keys())));
   const filters: FilterClause[] = [];
   for (const [name, value] of values) {
     const match = FILTER.exec(name);
@@ -115,15 +118,15 @@ export function parseListRequest(resource: ResourceShape, query: Query, catalog:
   return { ...common, ordering, filters, pageSize: pageSize!, after, binding };
 }
 
-/** Parses the query of `GET /{resource}/{id}`: only include and fields[...] are allowed. */
+/** Parses the query of `GET /{resource}/{id}`: only include, count and fields[...] are allowed. */
 export function parseDetailRequest(resource: ResourceShape, query: Query, catalog: Catalog): ParsedRequest {
   const issues = new IssueCollector();
   const values = singleValues(query, issues, (name) => {
-    if (name === 'include' || FIELDS.test(name)) return undefined;
+    if (name === 'include' || name === 'count' || FIELDS.test(name)) return undefined;
     if (name === 'sort' || FILTER.test(name) || name.startsWith('page[')) {
-      return `${name} is not allowed on a single ${resource.name} (GET /${resource.name}/{id}); only include and fields[<resource>] are`;
+      return `${name} is not allowed on a single ${resource.name} (GET /${resource.name}/{id}); only include, count and fields[<resource>] are`;
     }
-    return `unknown query parameter '${name}'; expected include, fields[<resource>]`;
+    return `unknown query parameter '${name}'; expected include, fields[<resource>], count`;
   });
   const common = parseCommon(values, resource, catalog, issues);
   issues.throwIfAny();

@@ -11,23 +11,38 @@ export interface SortKey {
   readonly descending: boolean;
 }
 
+/** The sort key of a count (API.md §7): `counts.comments`, also the ORM annotation that computes it. */
+export const COUNT_SORT_PREFIX = 'counts.';
+
 /**
- * Parses `sort`; absent means `id` ascending.
+ * Parses `sort`; absent means `id` ascending. `counts.<key>` sorts by a count
+ * of the top resource that `count=` asks for (`counts` holds its keys).
  *
  * ```ts
  * parseSort('-pubDate,id', articles) // [{ field: 'pubDate', descending: true }, { field: 'id', descending: false }]
+ * parseSort('-counts.comments', articles, new Set(['comments'])) // [{ field: 'counts.comments', descending: true }]
  * ```
  */
-export function parseSort(raw: string | undefined, resource: ResourceShape): SortKey[] {
+export function parseSort(raw: string | undefined, resource: ResourceShape, counts: ReadonlySet<string> = new Set()): SortKey[] {
   if (raw === undefined) return [];
   const keys: SortKey[] = [];
   const seen = new Set<string>();
   for (const token of raw.split(',')) {
     const descending = token.startsWith('-');
     const field = descending ? token.slice(1) : token;
-    if (!resource.fields[field]) {
+    if (field.startsWith(COUNT_SORT_PREFIX)) {
+      const key = field.slice(COUNT_SORT_PREFIX.length);
+      if (!counts.has(key)) {
+        const asked = counts.size ? `; count= asks for ${[...counts].join(', ')}` : '';
+        throw badToken('sort', token, `sorting by ${field} needs count=${key || '<relation>'} (a count of ${resource.name})${asked}`);
+      }
+    } else if (!resource.fields[field]) {
       const what = field === '' ? 'an empty sort key' : `unknown field '${field}' on ${resource.name}`;
-      throw badToken('sort', token, `cannot sort by ${what}; expected one of ${oneOf(Object.keys(resource.fields))}, optionally prefixed with '-'`);
+      throw badToken(
+        'sort',
+        token,
+        `cannot sort by ${what}; expected one of ${oneOf(Object.keys(resource.fields))} or counts.<key> of a count, optionally prefixed with '-'`,
+      );
     }
     if (seen.has(field)) throw badToken('sort', token, `'${field}' appears twice in sort`);
     seen.add(field);

@@ -14,7 +14,8 @@
 import { loaded, type ModelInstance } from '../orm/index.js';
 import { isoTimestamp } from './iso-timestamp.js';
 import type { Fieldsets } from '../routes/fields-parser.js';
-import type { IncludeNode } from '../routes/include-parser.js';
+import type { ChosenCount, IncludeNode } from '../routes/include-parser.js';
+import { countAttribute } from '../routes/planner.js';
 import type { Resource } from '../routes/resources/index.js';
 
 export type Converter = (instance: ModelInstance) => Record<string, unknown>;
@@ -30,34 +31,43 @@ type RelationReader = (row: ModelInstance) => unknown;
 const MAX_CONVERTERS = 500;
 const converters = new Map<string, Converter>();
 
-function treeKey(children: ReadonlyMap<string, IncludeNode>): string {
-  return [...children].map(([name, node]) => (node.children.size ? `${name}(${treeKey(node.children)})` : name)).join(',');
+type Counts = ReadonlyMap<string, ChosenCount> | undefined;
+
+/** What a converter renders below an object: its included relations and its counts. */
+interface Below {
+  readonly children: ReadonlyMap<string, IncludeNode>;
+  readonly counts?: Counts;
 }
 
-/** The converter for `resource` rows with `children` included and `fields` chosen, built once per plan. */
-export function converterFor(
-  resource: Resource,
-  children: ReadonlyMap<string, IncludeNode>,
-  fields: Fieldsets,
-  resources: ReadonlyMap<string, Resource>,
-): Converter {
+function countsKey(counts: Counts): string {
+  return counts?.size ? `#${[...counts.keys()].join('+')}` : '';
+}
+
+function treeKey({ children, counts }: Below): string {
+  const relations = [...children].map(([name, node]) => (node.children.size || node.counts?.size ? `${name}(${treeKey(node)})` : name));
+  return relations.join(',') + countsKey(counts);
+}
+
+/** The converter for `resource` rows with `below` (an include tree with its counts) and `fields` chosen, built once per plan. */
+export function converterFor(resource: Resource, below: Below, fields: Fieldsets, resources: ReadonlyMap<string, Resource>): Converter {
   const fieldsKey = fields.size ? JSON.stringify([...fields].sort(([a], [b]) => (a < b ? -1 : 1))) : '';
-  const key = `${resource.name}|${treeKey(children)}|${fieldsKey}`;
+  const key = `${resource.name}|${treeKey(below)}|${fieldsKey}`;
   let converter = converters.get(key);
   if (!converter) {
-    converter = compileConverter(resource, children, fields, resources);
+    converter = compileConverter(resource, below.children, fields, resources, below.counts);
     if (converters.size >= MAX_CONVERTERS) converters.clear();
     converters.set(key, converter);
   }
   return converter;
 }
 
-/** Builds the converter for `resource` rows with `children` included. */
+/** Builds the converter for `resource` rows with `children` included and `counts` (API.md §7) counted. */
 function compileConverter(
   resource: Resource,
   children: ReadonlyMap<string, IncludeNode>,
   fields: Fieldsets,
   resources: ReadonlyMap<string, Resource>,
+  counts?: Counts,
 ): Converter {
   const names = fields.get(resource.name) ?? Object.keys(resource.fields);
   const readers: RelationReader[] = [];
@@ -67,6 +77,10 @@ function compileConverter(
     const value = `row[${key}]`;
     return resource.fields[name].kind === 'timestamp' ? `${key}: ${value} === null ? null : isoTimestamp(${value})` : `${key}: ${value}`;
   });
+  if (counts?.size) {
+    const values = [...counts.keys()].map((key) => `${JSON.stringify(key)}: row[${JSON.stringify(countAttribute(key))}]`);
+    properties.push(`"counts": { ${values.join(', ')} }`);
+  }
   for (const [name, node] of children) {
     properties.push(`${JSON.stringify(name)}: readers[${readers.length}](row)`);
     readers.push(relationReader(name, node, fields, resources));
@@ -89,7 +103,7 @@ function relationReader(name: string, node: IncludeNode, fields: Fieldsets, reso
       return target === null || target === undefined ? null : byModel.get(target.model)!(target);
     };
   }
-  const convert = compileConverter(resources.get(node.relation.targets[0])!, node.children, fields, resources);
+  const convert = compileConverter(resources.get(node.relation.targets[0])!, node.children, fields, resources, node.counts);
   if (node.relation.load === 'toMany') {
     return (row) => {
       const related = loaded(row, name) as ModelInstance[];

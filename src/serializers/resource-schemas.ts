@@ -7,9 +7,10 @@
  *
  * Fields other than `id` are optional in the schema: sparse fieldsets
  * (`fields[articles]=title`) leave them out. Included relations are optional:
- * a relation appears only when included.
+ * a relation appears only when included; `counts` only when `count=` asks.
  */
 import { z } from 'zod';
+import { countKeys } from '../routes/count-parser.js';
 import type { Resource } from '../routes/resources/index.js';
 import type { FieldKind, RelationShape, ScalarField } from '../routes/resources/resource.js';
 
@@ -36,6 +37,15 @@ function relationSchema(relation: RelationShape, schemas: ResourceSchemas): z.Zo
   return (relation.nullable ? one.nullable() : one).optional();
 }
 
+function countsSchema(resource: Resource, resources: ReadonlyMap<string, Resource>): z.ZodType {
+  const shape: Record<string, z.ZodType> = {};
+  for (const key of countKeys(resource, resources)) shape[key] = z.int().min(0).optional();
+  return z
+    .object(shape)
+    .optional()
+    .describe(`Present when count= asks for counts of this object's relations: relation[:preset] → the number of related rows (${Object.keys(shape).join(', ')})`);
+}
+
 /** Singular PascalCase component name of a resource: `articles` → `Article`. */
 export function componentName(resource: Resource): string {
   return resource.model.name;
@@ -47,6 +57,7 @@ export function buildResourceSchemas(resources: ReadonlyMap<string, Resource>): 
   for (const resource of resources.values()) {
     const shape: Record<string, z.ZodType> = {};
     for (const [name, field] of Object.entries(resource.fields)) shape[name] = scalarSchema(name, field);
+    if (countKeys(resource, resources).length) shape.counts = countsSchema(resource, resources);
     for (const relation of Object.values(resource.relations)) {
       Object.defineProperty(shape, relation.name, { enumerable: true, get: () => relationSchema(relation, schemas) });
     }

@@ -45,6 +45,8 @@ export interface Preset {
   readonly description: string;
   /** An example token, for the docs. */
   readonly example: string;
+  /** Takes a per-parent slice (`recentN`): such a preset selects rows to show and cannot qualify a count (API.md §7). */
+  readonly sliced: boolean;
   /** undefined: not this preset; a string: this preset with a bad argument (the reason). */
   match(token: string): PresetMatch | string | undefined;
   apply<Q extends PresetQuerySet>(queryset: Q, arg: number | undefined): Q;
@@ -81,6 +83,7 @@ export function namedPreset(options: {
     form: options.name,
     description: options.description,
     example: options.name,
+    sliced: false,
     match: (token) => (token === options.name ? { key: token } : undefined),
     apply: (queryset) => options.apply(queryset),
   };
@@ -100,6 +103,7 @@ export function countedPreset(options: {
     form: `${options.prefix}N`,
     description: `${options.description} (${options.min} <= N <= ${options.max})`,
     example: `${options.prefix}${options.example}`,
+    sliced: true,
     match(token) {
       const found = pattern.exec(token);
       if (!found) return undefined;
