@@ -10,7 +10,7 @@
  * the same quality of errors as `include`: each names the offending token.
  */
 import { badToken, oneOf } from '../errors.js';
-import { type ChosenCount, choosePreset, INCLUDE_LIMITS, type IncludeNode, type IncludeTree, splitSegment } from './include-parser.js';
+import { type ChosenCount, choosePreset, INCLUDE_LIMITS, type IncludeNode, type IncludeTree, splitPaths, splitSegment } from './include-parser.js';
 import type { Catalog, RelationShape, ResourceShape } from './resources/resource.js';
 
 const PARAM = 'count';
@@ -27,15 +27,7 @@ type CountHolder = IncludeTree | IncludeNode;
  * ```
  */
 export function parseCount(raw: string | undefined, tree: IncludeTree, catalog: Catalog): void {
-  if (raw === undefined || raw === '') return;
-  if (raw.length > INCLUDE_LIMITS.maxLength) {
-    throw badToken(PARAM, `${raw.slice(0, 40)}…`, `count is at most ${INCLUDE_LIMITS.maxLength} characters; got ${raw.length}`);
-  }
-  const paths = raw.split(',');
-  if (paths.length > INCLUDE_LIMITS.maxPaths) {
-    throw badToken(PARAM, paths[INCLUDE_LIMITS.maxPaths], `count takes at most ${INCLUDE_LIMITS.maxPaths} paths; got ${paths.length}`);
-  }
-  for (const path of paths) addCount(tree, path, catalog);
+  for (const path of splitPaths(PARAM, raw)) addCount(tree, path, catalog);
 }
 
 /** The to-many relations of a resource: what a count may name. */

@@ -70,16 +70,21 @@ export function splitSegment(segment: string): { name: string; presetToken: stri
  */
 export function parseInclude(raw: string | undefined, root: ResourceShape, catalog: Catalog): IncludeTree {
   const tree: IncludeTree = { resource: root, children: new Map() };
-  if (raw === undefined || raw === '') return tree;
+  for (const path of splitPaths(PARAM, raw)) addPath(tree, path, catalog);
+  return tree;
+}
+
+/** The comma-separated paths of `include` or `count` within the limits (none when absent or empty), else a 400 on `param`. */
+export function splitPaths(param: string, raw: string | undefined): string[] {
+  if (raw === undefined || raw === '') return [];
   if (raw.length > INCLUDE_LIMITS.maxLength) {
-    throw badToken(PARAM, `${raw.slice(0, 40)}…`, `include is at most ${INCLUDE_LIMITS.maxLength} characters; got ${raw.length}`);
+    throw badToken(param, `${raw.slice(0, 40)}…`, `${param} is at most ${INCLUDE_LIMITS.maxLength} characters; got ${raw.length}`);
   }
   const paths = raw.split(',');
   if (paths.length > INCLUDE_LIMITS.maxPaths) {
-    throw badToken(PARAM, paths[INCLUDE_LIMITS.maxPaths], `include takes at most ${INCLUDE_LIMITS.maxPaths} paths; got ${paths.length}`);
+    throw badToken(param, paths[INCLUDE_LIMITS.maxPaths], `${param} takes at most ${INCLUDE_LIMITS.maxPaths} paths; got ${paths.length}`);
   }
-  for (const path of paths) addPath(tree, path, catalog);
-  return tree;
+  return paths;
 }
 
 function addPath(tree: IncludeTree, path: string, catalog: Catalog): void {
