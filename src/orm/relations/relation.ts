@@ -18,6 +18,8 @@ export interface KeyRestriction {
   keyColumn: (alias: string) => RawBuilder<unknown>;
   join?: (alias: string) => RawBuilder<unknown>;
   where?: (alias: string) => RawBuilder<unknown>;
+  /** The SQL type of the keys (`unnest($1::<type>[])`); bigint unless said. */
+  keyType?: string;
   /**
    * Names the SQL that keyColumn, join and where produce (the same for any
    * keys), so a compiled SELECT can be reused; without it, it is not.

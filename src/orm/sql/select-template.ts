@@ -1,5 +1,6 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Model } from '../model.js';
+import { distinctKeys, sliceFormFor } from './per-parent-slice.js';
 import { compileSelect, type CompiledSelect, type SelectSpec, type SlotName, sliceLimit } from './select.js';
 
 /** A SELECT ready to run, with how to hydrate its rows. */
@@ -48,13 +49,14 @@ function shapeKey(spec: SelectSpec): string | undefined {
     spec.maxRows !== undefined,
     spec.version === true,
     spec.forUpdate === true,
+    spec.restriction && (spec.low > 0 || spec.high !== undefined) ? (spec.sliceForm ?? sliceFormFor(spec.high, spec.restriction.keys.length)) : '',
   ]);
 }
 
 function slotValue(spec: SelectSpec, slot: SlotName): unknown {
   switch (slot) {
     case 'keys':
-      return spec.restriction!.keys;
+      return distinctKeys(spec.restriction!.keys);
     case 'low':
     case 'offset':
       return spec.low;

@@ -7,6 +7,7 @@ import { ForwardFk } from '../relations/forward-fk.js';
 import type { KeyRestriction } from '../relations/relation.js';
 import { compileAnnotations } from './annotations.js';
 import { JoinSet, type Join } from './joins.js';
+import { distinctKeys, lateralSlice, type PerParentParts, type SliceForm, sliceFormFor, windowSlice } from './per-parent-slice.js';
 import { compileFilter, type ResolvedColumn, resolveColumn } from './where.js';
 
 /** What the compiler needs from a QuerySet. */
@@ -28,6 +29,8 @@ export interface SelectSpec {
   version?: boolean;
   /** `for update` of the base rows (a write's read of what it changes). */
   forUpdate?: boolean;
+  /** Forces how a per-parent slice is compiled (tests compare the forms); by rule otherwise. */
+  sliceForm?: SliceForm;
 }
 
 /** Which result columns become which instance's fields. */
@@ -69,7 +72,6 @@ export function sliceLimit(spec: SelectSpec): number | undefined {
 
 export const PARENT_KEY_ALIAS = '__pk';
 export const VERSION_ALIAS = '__version';
-const ROW_NUMBER_ALIAS = '__rn';
 const BASE = 't0';
 
 /** Fields to load for one model of the tree: pk and FK fields always, then only/defer. */
@@ -133,8 +135,8 @@ function orderTerm(ref: RawBuilder<unknown>, { column, desc }: OrderKey): RawBui
 /**
  * Compiles a QuerySet to one SELECT: its select_related JOINs, its filters,
  * its ordering (NULLS LAST, pk tie-breaker) and its slice. A query narrowed
- * to parents and sliced is sliced per parent with ROW_NUMBER() OVER
- * (PARTITION BY the parent key), as Django 4.2 does.
+ * to parents and sliced is sliced per parent: a LATERAL top-k per parent key,
+ * or a ROW_NUMBER() window as Django 4.2 does (per-parent-slice.ts says which when).
  */
 export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): CompiledSelect {
   const joins = new JoinSet(spec.model, BASE);
@@ -182,44 +184,52 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
 
   const where: RawBuilder<unknown>[] = spec.filters.map((filter) => compileFilter(joins, filter));
   const restriction = spec.restriction;
-  if (restriction) {
-    const key = restriction.keyColumn(BASE);
-    selections.push(sql`${key} as ${sql.id(PARENT_KEY_ALIAS)}`);
-    where.push(sql`${key} = any(${bind('keys', restriction.keys)}::bigint[])`);
-    if (restriction.where) where.push(restriction.where(BASE));
-  }
   const order = orderKeys(joins, spec.ordering);
   const extraJoin = restriction?.join ? sql` ${restriction.join(BASE)}` : sql``;
-  const whereSql = where.length ? sql` where ${sql.join(where, sql` and `)}` : sql``;
   const laterals = spec.annotations.length ? sql` ${annotated.laterals}` : sql``;
-  const from = sql`from ${sql.table(spec.model.meta.table)} as ${sql.id(BASE)}${extraJoin} ${joins.toSql()}${laterals}${whereSql}`;
   const sliced = spec.low > 0 || spec.high !== undefined;
 
   if (restriction && sliced) {
-    const key = restriction.keyColumn(BASE);
-    const rowNumber = sql`row_number() over (partition by ${key} order by ${sql.join(order.map((k) => orderTerm(k.column.ref, k)))}) as ${sql.id(ROW_NUMBER_ALIAS)}`;
-    const rn = sql.ref(`w.${ROW_NUMBER_ALIAS}`);
-    const bounds = spec.low > 0 ? [sql`${rn} > ${bind('low', spec.low)}`] : [];
-    if (spec.high !== undefined) bounds.push(sql`${rn} <= ${bind('high', spec.high)}`);
-    // The outer ORDER BY repeats the window's own order (by result alias, an
-    // ordering column that is not loaded being selected as __o<i>): PostgreSQL
-    // sees the rows already come in that order and sorts nothing.
+    if (restriction.where) where.push(restriction.where(BASE));
+    // The ordering columns that are not loaded are selected as __o<i>, so the
+    // outer query can order by result aliases.
     const extra: RawBuilder<unknown>[] = [];
-    const outerOrder = order.map((k, i) => {
+    const orderAliases = order.map((k, i) => {
       let as = selected.get(k.column.qualified);
       if (as === undefined) {
         as = `__o${i}`;
         extra.push(sql`${k.column.ref} as ${sql.id(as)}`);
       }
-      return orderTerm(sql.ref(`w.${as}`), k);
+      return as;
     });
-    const loaded = [...nodes.flatMap((node) => node.columns.map(([, as]) => as)), ...(versionAlias ? [versionAlias] : []), PARENT_KEY_ALIAS].map((as) => sql.ref(`w.${as}`));
-    const inner = sql`select ${sql.join([...selections, ...extra])}, ${rowNumber} ${from}`;
-    const filter = bounds.length ? sql` where ${sql.join(bounds, sql` and `)}` : sql``;
-    const cap = spec.maxRows !== undefined ? sql` limit ${bind('cap', spec.maxRows)}` : sql``;
-    const query = sql<Record<string, unknown>>`select ${sql.join(loaded)} from (${inner}) as w${filter} order by ${sql.ref(`w.${PARENT_KEY_ALIAS}`)}, ${sql.join(outerOrder)}${cap}`;
+    const form = spec.sliceForm ?? sliceFormFor(spec.high, restriction.keys.length);
+    const parts: PerParentParts = {
+      selections: [...selections, ...extra],
+      loaded: [...nodes.flatMap((node) => node.columns.map(([, as]) => as)), ...(versionAlias ? [versionAlias] : [])],
+      from: sql`from ${sql.table(spec.model.meta.table)} as ${sql.id(BASE)}${extraJoin} ${joins.toSql()}${laterals}`,
+      where,
+      key: restriction.keyColumn(BASE),
+      keys: sql`${bind('keys', distinctKeys(restriction.keys))}::${sql.raw(restriction.keyType ?? 'bigint')}[]`,
+      orderTerms: order.map((k) => orderTerm(k.column.ref, k)),
+      outerOrderTerms: (alias) => order.map((k, i) => orderTerm(sql.ref(`${alias}.${orderAliases[i]}`), k)),
+      limit: form === 'lateral' && spec.high !== undefined ? bind('limit', sliceLimit(spec)) : undefined,
+      offset: form === 'lateral' && spec.low > 0 ? bind('offset', spec.low) : undefined,
+      cap: spec.maxRows !== undefined ? bind('cap', spec.maxRows) : undefined,
+    };
+    const query =
+      form === 'lateral'
+        ? lateralSlice(parts, PARENT_KEY_ALIAS)
+        : windowSlice(parts, PARENT_KEY_ALIAS, spec.low > 0 ? bind('low', spec.low) : undefined, spec.high !== undefined ? bind('high', spec.high) : undefined);
     return { query, nodes, parentKeyAlias: PARENT_KEY_ALIAS, versionAlias };
   }
+  if (restriction) {
+    const key = restriction.keyColumn(BASE);
+    selections.push(sql`${key} as ${sql.id(PARENT_KEY_ALIAS)}`);
+    where.push(sql`${key} = any(${bind('keys', distinctKeys(restriction.keys))}::${sql.raw(restriction.keyType ?? 'bigint')}[])`);
+    if (restriction.where) where.push(restriction.where(BASE));
+  }
+  const whereSql = where.length ? sql` where ${sql.join(where, sql` and `)}` : sql``;
+  const from = sql`from ${sql.table(spec.model.meta.table)} as ${sql.id(BASE)}${extraJoin} ${joins.toSql()}${laterals}${whereSql}`;
   const rows = sliceLimit(spec);
   const limit = rows !== undefined ? sql` limit ${bind('limit', rows)}` : sql``;
   const offset = spec.low > 0 ? sql` offset ${bind('offset', spec.low)}` : sql``;
