@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as initialSchema from './0001_initial_schema.js';
 import * as millisecondTimestamps from './0002_millisecond_timestamps.js';
+import * as orderingIndexes from './0003_ordering_indexes.js';
 import * as apiTokens from './0005_api_tokens.js';
 
 /**
@@ -10,6 +11,7 @@ import * as apiTokens from './0005_api_tokens.js';
 const migrations: Record<string, Migration> = {
   '0001_initial_schema': initialSchema,
   '0002_millisecond_timestamps': millisecondTimestamps,
+  '0003_ordering_indexes': orderingIndexes,
   '0005_api_tokens': apiTokens,
 };
 

@@ -4,7 +4,9 @@ import { migrationProvider } from '../../migrations/index.js';
 
 /** Applies every pending migration; running it again is a no-op. */
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  // Migration numbers are reserved per change and land in any order (0005 can
+  // be applied before 0003 exists): a missing earlier one is applied late.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
   const result = await migrator.migrateToLatest();
   if (result.error) throw result.error;
   return result;
