@@ -9,11 +9,13 @@ import { CommandError, errorMessage, redactUrl, runDatabaseCommand } from '../se
  * `npm run seed -- --scale N [--reset] [--seed S]`: loads the deterministic
  * demo data set into DATABASE_URL, with a progress bar on a terminal.
  */
-const USAGE = `usage: DATABASE_URL=postgres://... npm run seed -- [--scale N] [--reset] [--seed S]
+const USAGE = `usage: DATABASE_URL=postgres://... npm run seed -- [--scale N] [--reset] [--seed S] [--skew]
   --scale N   size of the data set, above 0 and at most ${MAX_SCALE} (default 1:
               1,000 authors, 10,000 articles, 100,000 comments, 50,000 reactions)
   --reset     empty the tables first when they already hold data
-  --seed S    another integer gives another data set of the same shape`;
+  --seed S    another integer gives another data set of the same shape
+  --skew      add hot spots: author 1 with 50,000 articles, article 1 with 20,000
+              comments, tag 1 on 30,000 articles (at most half of each table)`;
 
 function numberOption(name: string, text: string | undefined, isValid: (n: number) => boolean): number | undefined {
   if (text === undefined) return undefined;
@@ -28,6 +30,7 @@ function parseOptions() {
       scale: { type: 'string' },
       seed: { type: 'string' },
       reset: { type: 'boolean', default: false },
+      skew: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -35,6 +38,7 @@ function parseOptions() {
   return {
     help: values.help,
     reset: values.reset,
+    skew: values.skew,
     scale: numberOption('scale', values.scale, (n) => Number.isFinite(n) && n > 0 && n <= MAX_SCALE) ?? 1,
     seed: numberOption('seed', values.seed, (n) => Number.isSafeInteger(n)),
   };
@@ -67,11 +71,12 @@ if (options.help) {
         scale: options.scale,
         reset: options.reset,
         seed: options.seed,
+        skew: options.skew,
         onProgress: progress.update,
       });
       progress.finish();
       const counts = Object.entries(rows).map(([table, count]) => `${table} ${count.toLocaleString('en-US')}`);
-      process.stdout.write(`seeded ${redactUrl(url)} at scale ${options.scale} in ${(durationMs / 1000).toFixed(1)} s: ${counts.join(', ')}\n`);
+      process.stdout.write(`seeded ${redactUrl(url)} at scale ${options.scale}${options.skew ? ' (skewed)' : ''} in ${(durationMs / 1000).toFixed(1)} s: ${counts.join(', ')}\n`);
     } catch (error) {
       progress.finish();
       throw error;

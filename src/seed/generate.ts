@@ -106,7 +106,9 @@ function articleTags(s: DemoSkeleton, random: Random): TablePlan {
   return tablePlan('article_tags', 'article_id:bigint tag_id:bigint', rowCount, function* () {
     const r = random.fork('article tags');
     for (let i = 0; i < s.counts.articles; i++) {
-      for (const tag of r.sample(s.counts.tags, perArticle(i))) yield [i + 1, tag + 1];
+      const chosen = r.sample(s.counts.tags, perArticle(i));
+      if (s.hotTagArticle[i] && !chosen.includes(0)) chosen[0] = 0;
+      for (const tag of chosen) yield [i + 1, tag + 1];
     }
   });
 }
@@ -143,9 +145,9 @@ function reactions(s: DemoSkeleton, random: Random): TablePlan {
  * The demo data set at `scale`, as tables in foreign-key order. The same
  * scale and seed always give the same rows.
  */
-export function generateDemoTables(scale: number, seed = DEFAULT_SEED): TablePlan[] {
+export function generateDemoTables(scale: number, seed = DEFAULT_SEED, skew = false): TablePlan[] {
   const random = new Random(seed);
-  const skeleton = buildSkeleton(demoCounts(scale), random.fork('skeleton'));
+  const skeleton = buildSkeleton(demoCounts(scale), random.fork('skeleton'), skew);
   return [
     authors(skeleton, random),
     categories(skeleton),

@@ -23,6 +23,8 @@ export interface SeedOptions {
   reset?: boolean;
   /** Another seed gives another data set of the same shape. */
   seed?: number;
+  /** Add hot spots: one author, one article and one tag with tens of thousands of rows (skeleton.ts). */
+  skew?: boolean;
   /** Rows per INSERT statement. */
   batchSize?: number;
   /** Called after every batch (e.g. with `createProgressReporter().update`). */
@@ -76,7 +78,7 @@ export async function seedDemoData(db: Kysely<any>, options: SeedOptions): Promi
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new SeedError(`batchSize must be a positive integer, got ${batchSize}`);
   const started = performance.now();
-  const plans = generateDemoTables(options.scale, options.seed ?? DEFAULT_SEED);
+  const plans = generateDemoTables(options.scale, options.seed ?? DEFAULT_SEED, options.skew ?? false);
   const total = plans.reduce((sum, plan) => sum + plan.rowCount, 0);
   const rows: Record<string, number> = {};
   await db.transaction().execute(async (trx) => {

@@ -24,7 +24,20 @@ export interface DemoSkeleton {
   commentsPerArticle: Int32Array;
   commentArticle: Int32Array;
   commentCreatedAt: Float64Array;
+  /** Articles that must carry tag 0 (the hot tag of a skewed data set). */
+  hotTagArticle: Uint8Array;
 }
+
+/**
+ * A skewed data set (`--skew`) adds the hot spots real data has: one author
+ * (id 1) writing HOT_AUTHOR_ARTICLES articles, one article (id 1) with
+ * HOT_ARTICLE_COMMENTS comments, one tag (id 1) on HOT_TAG_ARTICLES articles;
+ * each capped at half of what the scale has. Totals do not change, but for
+ * article_tags: a hot-tagged article gets at least one tag.
+ */
+export const HOT_AUTHOR_ARTICLES = 50_000;
+export const HOT_ARTICLE_COMMENTS = 20_000;
+export const HOT_TAG_ARTICLES = 30_000;
 
 /** Share of articles nobody comments on, and of comments that copy the previous comment's time. */
 const SILENT_ARTICLE_SHARE = 0.08;
@@ -74,7 +87,10 @@ function commentTimes(random: Random, skeleton: Omit<DemoSkeleton, 'commentArtic
 }
 
 /** Builds the skeleton of the data set for `counts`, drawing from `random`. */
-export function buildSkeleton(counts: DemoCounts, random: Random): DemoSkeleton {
+export function buildSkeleton(counts: DemoCounts, random: Random, skew = false): DemoSkeleton {
+  const hotArticles = skew ? Math.min(HOT_AUTHOR_ARTICLES, Math.floor(counts.articles / 2)) : 0;
+  const hotTagged = skew ? Math.min(HOT_TAG_ARTICLES, Math.floor(counts.articles / 2)) : 0;
+  const hotComments = skew ? Math.min(HOT_ARTICLE_COMMENTS, Math.floor(counts.comments / 2)) : 0;
   const people = random.fork('authors');
   const authorCreatedAt = new Float64Array(counts.authors);
   for (let i = 0; i < counts.authors; i++) authorCreatedAt[i] = DEMO_EPOCH_MS + people.int(0, YEAR / SECOND - 1) * SECOND;
@@ -85,18 +101,29 @@ export function buildSkeleton(counts: DemoCounts, random: Random): DemoSkeleton 
   const articleCreatedAt = new Float64Array(counts.articles);
   const articleTagCount = new Uint8Array(counts.articles);
   for (let i = 0; i < counts.articles; i++) {
-    articleAuthor[i] = authorPicker.pick(writing);
+    const picked = authorPicker.pick(writing);
+    // Every other article, up to the hot count, goes to the hot author.
+    articleAuthor[i] = i % 2 === 0 && i / 2 < hotArticles ? 0 : picked;
     // Articles start a year after the epoch, so every author exists before writing.
     articleCreatedAt[i] = DEMO_EPOCH_MS + YEAR + writing.int(0, (3 * YEAR) / SECOND - 1) * SECOND;
     articleTagCount[i] = writing.int(0, MAX_TAGS_PER_ARTICLE);
+  }
+  // Every third article, up to the hot count, carries the hot tag.
+  const hotTagArticle = new Uint8Array(counts.articles);
+  for (let i = 0, n = 0; i < counts.articles && n < hotTagged; i += 3, n++) {
+    hotTagArticle[i] = 1;
+    articleTagCount[i] = Math.max(articleTagCount[i], 1);
   }
   const articleWeight = articleWeights(writing, counts.articles);
 
   const talk = random.fork('comments');
   const commentsPerArticle = new Int32Array(counts.articles);
   const articlePicker = new WeightedPicker(articleWeight);
-  for (let i = 0; i < counts.comments; i++) commentsPerArticle[articlePicker.pick(talk)]++;
+  for (let i = 0; i < counts.comments; i++) {
+    const picked = articlePicker.pick(talk);
+    commentsPerArticle[i < hotComments ? 0 : picked]++;
+  }
 
-  const partial = { counts, authorCreatedAt, articleAuthor, articleCreatedAt, articleWeight, articleTagCount, commentsPerArticle };
+  const partial = { counts, authorCreatedAt, articleAuthor, articleCreatedAt, articleWeight, articleTagCount, commentsPerArticle, hotTagArticle };
   return { ...partial, ...commentTimes(talk, partial) };
 }
