@@ -43,7 +43,7 @@ async function explain(db: Kysely<any>, c: SliceCase, keys: number[], form: Slic
   const relation = c.model.meta.relations[c.relation];
   const { query } = compileSelect({
     model: relation.target!, filters: (c.filters ?? []).map(toFilterNode), ordering: c.ordering, low: 0, high: c.high,
-    only: undefined, defer: [], selectRelated: [], restriction: relation.restriction(keys), sliceForm: form,
+    only: undefined, defer: [], selectRelated: [], annotations: [], restriction: relation.restriction(keys), sliceForm: form,
   });
   const compiled = query.compile(db);
   const explainQuery = { ...compiled, sql: `explain (analyze, buffers, costs off) ${compiled.sql}` };

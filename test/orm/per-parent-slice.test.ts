@@ -10,6 +10,7 @@ import t from 'tap';
 import { Article, Author, Comment, Tag } from '../../src/models/index.js';
 import type { Model } from '../../src/orm/index.js';
 import { Prefetch, captureQueries, setDefaultFetchMode } from '../../src/orm/index.js';
+import { Count } from '../../src/orm/count.js';
 import { toFilterNode, type FilterInput } from '../../src/orm/q.js';
 import { compileSelect, type SelectSpec } from '../../src/orm/sql/select.js';
 import { LATERAL_MAX_PARENTS, sliceFormFor } from '../../src/orm/sql/per-parent-slice.js';
@@ -29,6 +30,7 @@ interface Case {
   filters?: FilterInput[];
   selectRelated?: string[];
   only?: string[];
+  annotations?: [string, ReturnType<typeof Count>][];
   maxRows?: number;
   /** The case returns rows (so it cannot pass by returning nothing on both sides). */
   empty?: boolean;
@@ -66,6 +68,15 @@ const CASES: Case[] = [
     filters: [{ isPublished: true }],
   },
   { name: 'every article by pubDate desc: NULLs last', model: Author, relation: 'articles', keys: allAuthors, ordering: ['-pubDate'], high: 7 },
+  {
+    name: 'ordered by an annotation (a LATERAL count inside the LATERAL slice)',
+    model: Author,
+    relation: 'articles',
+    keys: allAuthors,
+    ordering: ['-commentCount', 'id'],
+    high: 2,
+    annotations: [['commentCount', Count('comments')]],
+  },
   { name: 'an ordering column not loaded', model: Author, relation: 'articles', keys: allAuthors, ordering: ['-pubDate'], high: 2, only: ['title'] },
   { name: 'many-to-many: first tag by name per article', model: Article, relation: 'tags', keys: allArticles, ordering: ['name'], high: 1 },
   { name: 'many-to-many: second tag, active ones', model: Article, relation: 'tags', keys: allArticles, ordering: ['name'], low: 1, high: 2, filters: [{ active: true }] },
@@ -96,7 +107,7 @@ function spec(c: Case, fx: Fixtures, form: 'lateral' | 'window'): SelectSpec {
     only: c.only,
     defer: [],
     selectRelated: c.selectRelated ?? [],
-    annotations: [],
+    annotations: c.annotations ?? [],
     restriction: relation.restriction(c.keys(fx)),
     maxRows: c.maxRows,
     sliceForm: form,
