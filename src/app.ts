@@ -11,6 +11,7 @@ import { problemFor, registerErrorHandler, sendProblem } from './plugins/error-h
 import { securityPlugin, type SecurityOptions } from './plugins/security.js';
 import { registerDrain } from './plugins/drain.js';
 import { registerHealth } from './plugins/health.js';
+import { registerHttpCaching } from './plugins/http-caching.js';
 import { registerServerTiming } from './plugins/server-timing.js';
 import { registerSwagger } from './plugins/swagger.js';
 import { registerResourceRoutes } from './routes/resource-routes.js';
@@ -75,6 +76,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerErrorHandler(app);
   await app.register(securityPlugin, { corsOrigin: options.corsOrigin, rateLimitPerMinute: options.rateLimitPerMinute ?? 0 });
   registerServerTiming(app);
+  await registerHttpCaching(app);
   registerDrain(app);
   registerDatabase(app, {
     database: options.database,

@@ -12,7 +12,7 @@ export type SecurityOptions = Pick<Config, 'corsOrigin' | 'rateLimitPerMinute'>;
  * Response headers a cross-origin browser client may read: the query
  * timing, the back-off hint of a 429/503 and the rate-limit counters.
  */
-const EXPOSED_HEADERS = ['Server-Timing', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
+const EXPOSED_HEADERS = ['Server-Timing', 'ETag', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
 
 /**
  * `CORS_ORIGIN` is a comma-separated list: `*` allows any origin, otherwise
