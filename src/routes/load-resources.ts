@@ -7,7 +7,8 @@ import type { Kysely } from 'kysely';
 import { type ModelInstance, prefetchRelatedObjects, type QuerySet } from '../orm/index.js';
 import { converterFor } from '../serializers/converter.js';
 import { encodeCursor } from './cursor.js';
-import { filterArguments, keysetCondition, planIncludes } from './planner.js';
+import { keysetSegments } from './keyset.js';
+import { filterArguments, planIncludes } from './planner.js';
 import type { ParsedListRequest, ParsedRequest } from './request-parser.js';
 import type { Resource } from './resources/index.js';
 import { orderByArguments } from './sort-parser.js';
@@ -24,13 +25,12 @@ export interface LoadedPage {
 export async function loadPage(db: Kysely<any>, resource: Resource, request: ParsedListRequest, resources: Resources): Promise<LoadedPage> {
   let queryset = (resource.model.objects as QuerySet<any>).using(db);
   for (const condition of filterArguments(request.filters)) queryset = queryset.filter(condition as any);
-  if (request.after) queryset = queryset.filter(keysetCondition(request.ordering, request.after, resource));
-  queryset = queryset.orderBy(...orderByArguments(request.ordering)).slice(0, request.pageSize + 1);
+  queryset = queryset.orderBy(...orderByArguments(request.ordering));
   // The ordering fields are loaded even when a fieldset leaves them out: the next cursor needs them.
   const fields = withFields(request, resource, request.ordering.map((key) => key.field).filter((field) => field in resource.fields));
   const planned = planIncludes(queryset, resource, request.include.children, fields, resources, request.include.counts);
   // The extra row only tells whether a next page exists: the includes are loaded for the page alone.
-  const rows: ModelInstance[] = await planned.withoutPrefetch();
+  const rows = await pageRows(planned.withoutPrefetch(), request, resource);
   const page = rows.slice(0, request.pageSize);
   if (page.length && planned.prefetchLookups.length) await prefetchRelatedObjects(page, { db }, ...planned.prefetchLookups);
   const last = page[page.length - 1] as (ModelInstance & Record<string, unknown>) | undefined;
@@ -40,6 +40,22 @@ export async function loadPage(db: Kysely<any>, resource: Resource, request: Par
       : null;
   const convert = converterFor(resource, request.include, request.fields, resources);
   return { data: page.map(convert), nextCursor };
+}
+
+/**
+ * The page's rows and the one after: from the start, or segment by segment of
+ * the keyset after the cursor (keyset.ts), each with an index-bounded
+ * condition; a later segment is queried only when the earlier run short.
+ */
+async function pageRows(queryset: QuerySet<any>, request: ParsedListRequest, resource: Resource): Promise<ModelInstance[]> {
+  const wanted = request.pageSize + 1;
+  if (!request.after) return queryset.slice(0, wanted);
+  const rows: ModelInstance[] = [];
+  for (const segment of keysetSegments(request.ordering, request.after, resource)) {
+    rows.push(...(await queryset.filter(segment).slice(0, wanted - rows.length)));
+    if (rows.length >= wanted) break;
+  }
+  return rows;
 }
 
 /** Loads one object by id, or undefined. */

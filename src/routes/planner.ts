@@ -6,12 +6,11 @@
  * plus one per to-many node (plus one per type for a generic target).
  */
 import { Count, type CountAggregate, Prefetch, Q, type QuerySet } from '../orm/index.js';
-import type { CursorValue } from './cursor.js';
 import type { Fieldsets } from './fields-parser.js';
 import type { FilterClause } from './filter-parser.js';
 import type { ChosenCount, ChosenPreset, IncludeNode } from './include-parser.js';
 import type { Resource } from './resources/index.js';
-import { COUNT_SORT_PREFIX, type SortKey } from './sort-parser.js';
+import { COUNT_SORT_PREFIX } from './sort-parser.js';
 
 type AnyQuerySet = QuerySet<any>;
 type Resources = ReadonlyMap<string, Resource>;
@@ -116,23 +115,4 @@ export function filterArguments(clauses: readonly FilterClause[]): unknown[] {
     if (!orNull) return anyOf;
     return values.length ? Q.or(anyOf, { [`${field}__isnull`]: true }) : { [`${field}__isnull`]: true };
   });
-}
-
-/**
- * The keyset condition "comes after `values` in `ordering`", NULLs last in
- * both directions: for each key i, rows equal on the keys before i and after
- * on key i (greater/less, or NULL when the cursor's value is not NULL).
- */
-export function keysetCondition(ordering: readonly SortKey[], values: readonly CursorValue[], resource: Resource) {
-  const branches: Record<string, unknown>[] = [];
-  const equal: Record<string, unknown> = {};
-  ordering.forEach((key, i) => {
-    const value = values[i];
-    if (value !== null) {
-      branches.push({ ...equal, [`${key.field}__${key.descending ? 'lt' : 'gt'}`]: value });
-      if (resource.fields[key.field]?.nullable) branches.push({ ...equal, [`${key.field}__isnull`]: true });
-    }
-    Object.assign(equal, value === null ? { [`${key.field}__isnull`]: true } : { [key.field]: value });
-  });
-  return Q.or(...branches);
 }

@@ -166,7 +166,9 @@ await eachDatabase(t, async (t, database) => {
         const page: any = await get(app, url);
         t.equal(page.status, 200, url);
         t.ok(page.body.data.length <= 2);
-        t.equal(page.queries, page.body.data.length ? 2 : 1);
+        // The page's rows take one query, or two where the page runs into the NULLs of a sort key (keyset.ts); tags one more.
+        const rowQueries = page.queries - (page.body.data.length ? 1 : 0);
+        t.ok(rowQueries === 1 || rowQueries === 2, `${rowQueries} queries for the rows`);
         seen.push(...ids(page.body.data));
         url = page.body.links.next;
         if (url) t.match(url, /^\/articles\?.*page%5Bafter%5D=/);

@@ -143,6 +143,11 @@ export function compileFilter(joins: JoinSet, node: FilterNode): RawBuilder<unkn
       const parts = node.children.map((child) => compileFilter(joins, child));
       return sql`(${sql.join(parts, node.kind === 'and' ? sql` and ` : sql` or `)})`;
     }
+    case 'row': {
+      const columns = node.fields.map((name) => resolveColumn(joins, name.split('__')).ref);
+      const values = node.values.map((value) => sql`${plain(value)}`);
+      return sql`((${sql.join(columns)}) ${sql.raw(node.op)} (${sql.join(values)}))`;
+    }
     case 'not':
       // `is not true` keeps rows where the condition is NULL, as Django's exclude() does.
       return sql`((${compileFilter(joins, node.child)}) is not true)`;
