@@ -12,6 +12,7 @@ import { securityPlugin, type SecurityOptions } from './plugins/security.js';
 import { registerDrain } from './plugins/drain.js';
 import { registerHealth } from './plugins/health.js';
 import { registerHttpCaching } from './plugins/http-caching.js';
+import { registerQueryPlans } from './plugins/query-plans.js';
 import { registerServerTiming } from './plugins/server-timing.js';
 import { registerSwagger } from './plugins/swagger.js';
 import { registerResourceRoutes } from './routes/resource-routes.js';
@@ -25,6 +26,8 @@ export interface AppOptions extends Partial<SecurityOptions> {
   ownsDatabase?: boolean;
   /** Per-request statement timeout on PostgreSQL (ms), 0 for none. Default 10,000. */
   statementTimeoutMs?: number;
+  /** Answer `Accept: application/vnd.loom.plan+json` with the requests' query plans (EXPLAIN_ENABLED). Default false: 404. */
+  explainEnabled?: boolean;
   /** Most rows one request may load. Default 20,000. */
   rowBudget?: number;
   /** Fastify logger options; default: no logging. */
@@ -77,6 +80,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(securityPlugin, { corsOrigin: options.corsOrigin, rateLimitPerMinute: options.rateLimitPerMinute ?? 0 });
   registerServerTiming(app);
   await registerHttpCaching(app);
+  registerQueryPlans(app, { enabled: options.explainEnabled ?? false });
   registerDrain(app);
   registerDatabase(app, {
     database: options.database,

@@ -69,6 +69,10 @@ const schema = z
     CORS_ORIGIN: z.string().optional(),
     BODY_LIMIT_BYTES: integer(1, 100 * 1024 * 1024).default(1024 * 1024),
     SHUTDOWN_GRACE_MS: integer(0, 600_000).default(5000),
+    EXPLAIN_ENABLED: z
+      .enum(['true', 'false'], { error: 'must be true or false' })
+      .default('false')
+      .transform((value) => value === 'true'),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   })
   // A read replica of an embedded database makes no sense; saying so beats
@@ -104,6 +108,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** On SIGTERM, how long readiness fails while requests are still served, before the listener closes (ms). */
   shutdownGraceMs: number;
+  /** Serve query plans for `Accept: application/vnd.loom.plan+json` (off: 404). */
+  explainEnabled: boolean;
   logLevel: string;
 }
 
@@ -145,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigin: v.CORS_ORIGIN,
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+    explainEnabled: v.EXPLAIN_ENABLED,
     logLevel: v.LOG_LEVEL,
   };
 }

@@ -85,6 +85,9 @@ export const problems = {
     ]),
   notFound: (resource: string, id: string) =>
     new ApiProblem(404, 'not-found', 'Not Found', `no ${resource} with id ${id}`),
+  /** `Accept: application/vnd.loom.plan+json` while EXPLAIN_ENABLED is off: as if the representation did not exist. */
+  plansDisabled: () =>
+    new ApiProblem(404, 'not-found', 'Not Found', 'query plans (Accept: application/vnd.loom.plan+json) are not enabled on this server'),
   routeNotFound: (method: string, url: string) =>
     new ApiProblem(404, 'not-found', 'Not Found', `no route ${method} ${url.split('?')[0]}`),
   /** Fastify's own 4xx (bad JSON, unsupported media type, ...): its message is meant for clients. */

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     ownsDatabase: true,
     statementTimeoutMs: config.statementTimeoutMs,
     rowBudget: config.rowBudget,
+    explainEnabled: config.explainEnabled,
     bodyLimitBytes: config.bodyLimitBytes,
     corsOrigin: config.corsOrigin,
     rateLimitPerMinute: config.rateLimitPerMinute,

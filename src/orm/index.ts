@@ -10,6 +10,7 @@ export { type DeleteResult } from './collector.js';
 export { integrityError } from './execute-write.js';
 export { QuerySet, setDefaultFetchMode, getDefaultFetchMode } from './query-set.js';
 export { Count, CountAggregate, type Annotated, type Annotations, type CountOptions } from './count.js';
+export { explainStatement, indexesOf, type ExplainOptions, type QueryPlan } from './explain.js';
 export { Q, type FilterInput, type FilterNode, type Lookups } from './q.js';
 export { Prefetch, prefetchRelatedObjects, type PrefetchLookup, type ToAttrs } from './prefetch.js';
 export { RelatedManager, type RelatedKey } from './related-manager.js';

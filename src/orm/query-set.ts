@@ -2,6 +2,7 @@ import { type CompiledQuery, type Kysely, type QueryResult, type RawBuilder, sql
 import type { Annotated, Annotations, CountAggregate } from './count.js';
 import { type DeleteResult, deleteWhere } from './collector.js';
 import { errors, OrmError } from './errors.js';
+import { type ExplainOptions, explainStatement, type QueryPlan } from './explain.js';
 import { affectedRows, executeWrite } from './execute-write.js';
 import { defaultOf } from './fields.js';
 import { applyWrittenRow, fieldValues, instanceValues, saveInstance } from './instance-writes.js';
@@ -294,6 +295,22 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
   toSql(): { sql: string; parameters: readonly unknown[] } {
     const compiled = this.compile().query.compile(this.#requireDb());
     return { sql: compiled.sql, parameters: compiled.parameters };
+  }
+
+  /**
+   * PostgreSQL's plan of this queryset's query (without its prefetches), as
+   * JSON: Django's `explain()`. With `analyze: true` the query runs and the plan
+   * carries actual times and rows.
+   *
+   * ```ts
+   * const plan = await Article.objects.using(db).filter({ authorId: 3 }).explain();
+   * plan.Plan['Node Type'] // 'Bitmap Heap Scan' ... indexesOf(plan) // ['articles_author_id_pub_date_idx']
+   * ```
+   */
+  async explain(options: ExplainOptions = {}): Promise<QueryPlan> {
+    const db = this.#requireDb();
+    const { sql, parameters } = this.toSql();
+    return explainStatement(db, sql, parameters, options);
   }
 
   #requireDb(): Kysely<any> {

@@ -23,7 +23,8 @@ function authenticated(request: FastifyRequest): boolean {
   return (principal !== undefined && principal !== null && principal.kind !== 'anonymous') || request.headers.authorization !== undefined;
 }
 
-function withVary(current: unknown, name: string): string {
+/** `current` Vary list with `name` added once. */
+export function withVary(current: unknown, name: string): string {
   if (current === undefined || current === '') return name;
   const list = String(current);
   return list.split(',').some((item) => item.trim().toLowerCase() === name.toLowerCase()) ? list : `${list}, ${name}`;

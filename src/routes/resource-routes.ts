@@ -8,6 +8,7 @@ import { problems } from '../errors.js';
 import { bindDatabaseScope, RowBudget } from '../orm/index.js';
 import { componentName, type ResourceSchemas } from '../serializers/resource-schemas.js';
 import { pageSchema, ProblemSchema, singleSchema } from '../serializers/response-schemas.js';
+import { explainRequest } from '../plugins/query-plans.js';
 import { loadOne, loadPage } from './load-resources.js';
 import { detailQuerySchema, IdParams, listQuerySchema } from './query-schemas.js';
 import { parseDetailRequest, parseId, parseListRequest } from './request-parser.js';
@@ -36,9 +37,11 @@ export interface ResourceRouteOptions {
 export function registerResourceRoutes(app: FastifyInstance, resources: Resources, schemas: ResourceSchemas, options: ResourceRouteOptions): void {
   // The request's capture (Server-Timing) and row budget ride on its database handle.
   const read = <T>(request: FastifyRequest, load: (db: Kysely<any>) => Promise<T>) =>
-    app.readSnapshot((db) => {
+    app.readSnapshot(async (db) => {
       bindDatabaseScope(db, { capture: request.queryCapture ?? undefined, budget: new RowBudget(options.rowBudget) });
-      return load(db);
+      const result = await load(db);
+      await explainRequest(request, db); // only when the client asked for plans (EXPLAIN_ENABLED)
+      return result;
     });
   for (const resource of resources.values()) {
     const name = componentName(resource);

@@ -18,6 +18,7 @@ t.test('an empty environment gives the documented defaults', async (t) => {
     corsOrigin: undefined,
     bodyLimitBytes: 1024 * 1024,
     shutdownGraceMs: 5000,
+    explainEnabled: false,
     logLevel: 'info',
   });
 });
@@ -39,6 +40,7 @@ t.test('every variable is read and converted', async (t) => {
     CORS_ORIGIN: 'https://a.example,https://b.example',
     BODY_LIMIT_BYTES: '2048',
     SHUTDOWN_GRACE_MS: '0',
+    EXPLAIN_ENABLED: 'true',
     LOG_LEVEL: 'warn',
   });
   t.same(config, {
@@ -57,6 +59,7 @@ t.test('every variable is read and converted', async (t) => {
     corsOrigin: 'https://a.example,https://b.example',
     bodyLimitBytes: 2048,
     shutdownGraceMs: 0,
+    explainEnabled: true,
     logLevel: 'warn',
   });
 });

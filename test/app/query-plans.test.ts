@@ -1,0 +1,75 @@
+/**
+ * EXPLAIN: `QuerySet.explain()` in the ORM, and over HTTP with
+ * EXPLAIN_ENABLED (`Accept: application/vnd.loom.plan+json` → the plan of
+ * every statement the request runs, in order, with its SQL and parameters;
+ * off by default → 404). On demo data (scale 0.1, analyzed) so that the
+ * planner uses the indexes scenario 1 is built on.
+ */
+import t from 'tap';
+import { sql } from 'kysely';
+import { buildApp } from '../../src/app.js';
+import { Article } from '../../src/models/index.js';
+import { indexesOf } from '../../src/orm/index.js';
+import { PLAN_MEDIA_TYPE } from '../../src/plugins/query-plans.js';
+import { seedDemoData } from '../../src/seed/index.js';
+import { eachDatabase } from '../helpers/databases.js';
+
+const SCENARIO_1 = '/articles?include=author,category,tags,comments:recent5&page[size]=50';
+
+await eachDatabase(t, async (t, database) => {
+  await seedDemoData(database.db, { scale: 0.1 });
+  await sql`vacuum analyze`.execute(database.db);
+
+  t.test('QuerySet.explain(): the JSON plan, with actual times under analyze', async (t) => {
+    const plan = await Article.objects.using(database.db).filter({ id: 42 }).explain();
+    t.same(indexesOf(plan), ['articles_pkey']);
+    t.notOk('Execution Time' in plan);
+    const analyzed = await Article.objects.using(database.db).filter({ authorId: 3 }).orderBy('-pubDate').explain({ analyze: true });
+    t.type(analyzed['Execution Time'], 'number');
+    t.ok(indexesOf(analyzed).some((name) => name.startsWith('articles_author')), JSON.stringify(indexesOf(analyzed)));
+  });
+
+  t.test('off by default: asking for plans is a 404', async (t) => {
+    const app = await buildApp({ database });
+    t.teardown(() => app.close());
+    const response = await app.inject({ url: SCENARIO_1, headers: { accept: PLAN_MEDIA_TYPE } });
+    t.equal(response.statusCode, 404);
+    t.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8');
+    t.match(response.json().detail, /not enabled/);
+    t.equal((await app.inject(SCENARIO_1)).statusCode, 200, 'data as usual');
+  });
+
+  t.test('EXPLAIN_ENABLED: the plans of every statement of scenario 1, in order, naming its indexes', async (t) => {
+    const app = await buildApp({ database, explainEnabled: true });
+    t.teardown(() => app.close());
+    const data = await app.inject(SCENARIO_1);
+    const response = await app.inject({ url: SCENARIO_1, headers: { accept: `${PLAN_MEDIA_TYPE}, application/json;q=0.5` } });
+    t.equal(response.statusCode, 200);
+    t.equal(response.headers['content-type'], PLAN_MEDIA_TYPE);
+    t.match(String(response.headers.vary), /Accept/);
+    const { plans } = response.json();
+    t.equal(plans.length, 3, 'one per statement: the page, tags, comments');
+    t.match(String(response.headers['server-timing']), /desc="3 queries"/, 'EXPLAIN statements are not counted');
+    t.match(plans[0].sql, /^select .* from "articles" as "t0"/);
+    t.same(plans[0].parameters, [51], 'the page size + 1');
+    for (const { plan, parameters } of plans) {
+      t.ok(plan.Plan['Node Type'], 'a PostgreSQL JSON plan');
+      t.ok(Array.isArray(parameters));
+    }
+    const used = plans.flatMap((p: any) => indexesOf(p.plan));
+    // The page and the per-article comments read their indexes at any scale; the tags of 50
+    // articles may be read by a hash join over the small junction table, so only its table is checked.
+    for (const index of ['articles_pkey', 'comments_article_id_created_at_id_idx']) {
+      t.ok(used.includes(index), `${index} is used (${used.join(', ')})`);
+    }
+    t.match(JSON.stringify(plans[1].plan), /"Relation Name":"article_tags"/, 'the tags statement reads the junction table');
+    const counted = await app.inject({ url: '/articles?count=comments,tags,reactions&sort=-counts.comments&page[size]=50', headers: { accept: PLAN_MEDIA_TYPE } });
+    const countIndexes = indexesOf(counted.json().plans);
+    for (const index of ['comments_article_id_created_at_id_idx', 'article_tags_pkey', 'reactions_target']) {
+      t.ok(countIndexes.some((name) => name.startsWith(index)), `the count subqueries read ${index} (${countIndexes.join(', ')})`);
+    }
+    t.match(JSON.stringify(counted.json().plans), /Index Only Scan/, 'index-only scans for the counts');
+    const bad = await app.inject({ url: '/articles?include=nope', headers: { accept: PLAN_MEDIA_TYPE } });
+    t.equal(bad.statusCode, 400, 'a bad request is still a problem');
+  });
+});
