@@ -16,7 +16,9 @@ import { registerQueryPlans } from './plugins/query-plans.js';
 import { registerServerTiming } from './plugins/server-timing.js';
 import { registerSwagger } from './plugins/swagger.js';
 import { registerResourceRoutes } from './routes/resource-routes.js';
+import { registerWriteRoutes } from './routes/write-routes.js';
 import { resources } from './routes/resources/index.js';
+import { buildAllInputSchemas } from './serializers/input-schemas.js';
 import { buildResourceSchemas } from './serializers/resource-schemas.js';
 import { serializerCompiler } from './serializers/serializer-compiler.js';
 
@@ -40,6 +42,7 @@ export interface AppOptions extends Partial<SecurityOptions> {
 // The resources and their schemas are static; building them once keeps the
 // zod component ids unique however many apps a test process builds.
 const schemas = buildResourceSchemas(resources);
+const inputSchemas = buildAllInputSchemas(resources);
 
 /**
  * Builds the app (not listening).
@@ -91,5 +94,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerSwagger(app);
   registerHealth(app);
   registerResourceRoutes(app, resources, schemas, { rowBudget: options.rowBudget ?? 20_000 });
+  registerWriteRoutes(app, resources, schemas, inputSchemas, {
+    rowBudget: options.rowBudget ?? 20_000,
+    statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
+  });
   return app;
 }

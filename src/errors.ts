@@ -12,6 +12,14 @@ export interface ParameterIssue {
   detail: string;
 }
 
+/** One problem in a request body (API.md §5): a JSON Pointer into the body and what is wrong there. */
+export interface BodyIssue {
+  pointer: string;
+  detail: string;
+  /** Never set: lets code read `issue.parameter` on either kind of issue. */
+  parameter?: undefined;
+}
+
 /** The JSON body of a problem response. */
 export interface ProblemBody {
   type: string;
@@ -20,7 +28,7 @@ export interface ProblemBody {
   detail: string;
   instance?: string;
   requestId?: string;
-  errors?: ParameterIssue[];
+  errors?: (ParameterIssue | BodyIssue)[];
 }
 
 const TYPE_BASE = 'urn:loom:problem:';
@@ -33,7 +41,7 @@ export class ApiProblem extends Error {
     readonly slug: string,
     readonly title: string,
     readonly detail: string,
-    readonly errors?: ParameterIssue[],
+    readonly errors?: (ParameterIssue | BodyIssue)[],
     readonly headers: Record<string, string> = {},
   ) {
     super(detail);
@@ -117,6 +125,24 @@ export const problems = {
     new ApiProblem(503, 'shutting-down', 'Service Unavailable', 'this instance is shutting down; send requests to another one', undefined, {
       'retry-after': String(retryAfterSeconds),
     }),
+  /** A body that is not a JSON object with a `data` object (API.md §5). */
+  invalidBody: (detail: string) => new ApiProblem(400, 'invalid-body', 'Bad Request', detail),
+  /** A well-formed body whose content is wrong: one issue per problem, each at its JSON Pointer. */
+  unprocessable: (issues: BodyIssue[]) =>
+    new ApiProblem(
+      422,
+      'validation-failed',
+      'Unprocessable Content',
+      issues.length === 1 ? `${issues[0].pointer}: ${issues[0].detail}` : `${issues.length} problems in the body: ${issues.map((i) => `${i.pointer}: ${i.detail}`).join('; ')}`,
+      issues,
+    ),
+  /** A unique value already taken. */
+  conflict: (pointer: string, detail: string) => new ApiProblem(409, 'conflict', 'Conflict', detail, [{ pointer, detail }]),
+  /** The same Idempotency-Key while its first request is still running. */
+  requestInFlight: () =>
+    new ApiProblem(409, 'idempotency-key-in-use', 'Conflict', 'a request with this Idempotency-Key is still being processed; retry later'),
+  /** If-Match named another version of the row. */
+  preconditionFailed: (detail: string) => new ApiProblem(412, 'precondition-failed', 'Precondition Failed', detail),
   internal: () =>
     new ApiProblem(500, 'internal', 'Internal Server Error', 'an unexpected error occurred; quote the request id when reporting it'),
 };

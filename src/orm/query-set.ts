@@ -36,8 +36,8 @@ interface QueryState {
   readonly resultCache: readonly ModelInstance[] | undefined;
   /** Select each row's version (xmin) too. */
   readonly version: boolean;
-  /** Lock the rows read (`for update`). */
-  readonly forUpdate: boolean;
+  /** Lock the rows read: `for update`, or `for key share` (as a foreign key does). */
+  readonly lock: 'update' | 'key share' | undefined;
 }
 
 let defaultFetchMode: FetchMode = 'one';
@@ -110,7 +110,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
       fetchMode: undefined,
       resultCache: undefined,
       version: false,
-      forUpdate: false,
+      lock: undefined,
     });
   }
 
@@ -245,7 +245,16 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
 
   /** Locks the rows read until the transaction ends: `select … for update of "t0"` (Django's select_for_update). */
   selectForUpdate(): QuerySet<T> {
-    return this.#with({ forUpdate: true });
+    return this.#with({ lock: 'update' });
+  }
+
+  /**
+   * Locks the rows read as a foreign key pointing at them does (`for key share`):
+   * until the transaction ends they cannot be deleted, while updates of other
+   * columns go on. For a reference the database does not check (a generic foreign key).
+   */
+  selectForKeyShare(): QuerySet<T> {
+    return this.#with({ lock: 'key share' });
   }
 
   /** @internal narrows to a set of parents (the prefetcher and related managers). */
@@ -287,7 +296,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
       restriction: s.restriction,
       maxRows,
       version: s.version,
-      forUpdate: s.forUpdate,
+      lock: s.lock,
     };
   }
 
@@ -504,7 +513,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
   #pkIn(): RawBuilder<unknown> {
     const meta = this.#state.model.meta;
     if (this.#state.filters.length === 0 && !this.#state.restriction) return sql`true`;
-    const { query, nodes } = compileSelect({ ...this.#spec(undefined), ordering: [], version: false, forUpdate: false });
+    const { query, nodes } = compileSelect({ ...this.#spec(undefined), ordering: [], version: false, lock: undefined });
     return sql`${sql.ref(meta.columnOf(meta.pk))} in (select ${sql.ref(`x.${nodes[0].pkAlias}`)} from (${query}) as x)`;
   }
 

@@ -4,7 +4,7 @@
  * includes, then converting the instances to response objects.
  */
 import type { Kysely } from 'kysely';
-import { type ModelInstance, prefetchRelatedObjects, type QuerySet } from '../orm/index.js';
+import { type ModelInstance, prefetchRelatedObjects, type QuerySet, versionOf } from '../orm/index.js';
 import { converterFor } from '../serializers/converter.js';
 import { encodeCursor } from './cursor.js';
 import { keysetSegments } from './keyset.js';
@@ -58,18 +58,31 @@ async function pageRows(queryset: QuerySet<any>, request: ParsedListRequest, res
   return rows;
 }
 
-/** Loads one object by id, or undefined. */
+/** One object as a response shows it, with its row version when it was asked for. */
+export interface LoadedOne {
+  data: Record<string, unknown>;
+  version?: string;
+}
+
+/** Loads one object by id, or undefined; `version`: also read the row's version (for a strong ETag). */
 export async function loadOne(
   db: Kysely<any>,
   resource: Resource,
   id: number,
   request: ParsedRequest,
   resources: Resources,
-): Promise<Record<string, unknown> | undefined> {
-  const queryset = (resource.model.objects as QuerySet<any>).using(db).filter({ id });
+  options: { version?: boolean } = {},
+): Promise<LoadedOne | undefined> {
+  let queryset = (resource.model.objects as QuerySet<any>).using(db).filter({ id });
+  if (options.version) queryset = queryset.withVersion();
   const rows: ModelInstance[] = await planIncludes(queryset, resource, request.include.children, request.fields, resources, request.include.counts);
   if (rows.length === 0) return undefined;
-  return converterFor(resource, request.include, request.fields, resources)(rows[0]);
+  return { data: converterFor(resource, request.include, request.fields, resources)(rows[0]), version: versionOf(rows[0]) };
+}
+
+/** A strong ETag applies to a single object without include, fields or counts (API.md §5): its row alone. */
+export function wholeObject(request: ParsedRequest): boolean {
+  return request.include.children.size === 0 && (request.include.counts?.size ?? 0) === 0 && request.fields.size === 0;
 }
 
 /** The request's fieldsets with `extra` fields of the root resource added to what is loaded. */

@@ -9,7 +9,8 @@ import { bindDatabaseScope, RowBudget } from '../orm/index.js';
 import { componentName, type ResourceSchemas } from '../serializers/resource-schemas.js';
 import { pageSchema, ProblemSchema, singleSchema } from '../serializers/response-schemas.js';
 import { explainRequest } from '../plugins/query-plans.js';
-import { loadOne, loadPage } from './load-resources.js';
+import { strongEtag } from './etag.js';
+import { loadOne, loadPage, wholeObject } from './load-resources.js';
 import { detailQuerySchema, IdParams, listQuerySchema } from './query-schemas.js';
 import { parseDetailRequest, parseId, parseListRequest } from './request-parser.js';
 import type { Resource } from './resources/index.js';
@@ -77,13 +78,15 @@ export function registerResourceRoutes(app: FastifyInstance, resources: Resource
           response: { 200: singleSchema(item, `${name}Single`), ...errorResponses },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const raw = (request.params as { id: string }).id;
         const id = parseId(resource.name, raw);
         const parsed = parseDetailRequest(resource, request.query as Record<string, unknown>, resources);
-        const data = id === null ? undefined : await read(request, (db) => loadOne(db, resource, id, parsed, resources));
-        if (!data) throw problems.notFound(resource.name, raw);
-        return { data };
+        const version = wholeObject(parsed);
+        const loaded = id === null ? undefined : await read(request, (db) => loadOne(db, resource, id, parsed, resources, { version }));
+        if (!loaded) throw problems.notFound(resource.name, raw);
+        if (loaded.version !== undefined) reply.header('etag', strongEtag(loaded.version, request.principal));
+        return { data: loaded.data };
       },
     );
   }

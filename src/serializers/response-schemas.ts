@@ -11,8 +11,9 @@ export const ProblemSchema = z
     errors: z
       .array(
         z.object({
-          parameter: z.string().describe('the query parameter'),
-          value: z.string().describe('the offending token'),
+          parameter: z.string().optional().describe('the query parameter (a bad query parameter)'),
+          value: z.string().optional().describe('the offending token (a bad query parameter)'),
+          pointer: z.string().optional().describe('JSON Pointer to the offending member of the request body (a bad body, 409, 422)'),
           detail: z.string().describe('what is wrong and what is allowed'),
         }),
       )
@@ -32,7 +33,11 @@ export function pageSchema(item: z.ZodType, id: string): z.ZodType {
     .meta({ id });
 }
 
-/** `{ data: {...} }` for one `item`. */
+const singles = new Map<string, z.ZodType>();
+
+/** `{ data: {...} }` for one `item`; one schema per id, however many routes answer with it. */
 export function singleSchema(item: z.ZodType, id: string): z.ZodType {
-  return z.object({ data: item }).meta({ id });
+  let schema = singles.get(id);
+  if (!schema) singles.set(id, (schema = z.object({ data: item }).meta({ id })));
+  return schema;
 }

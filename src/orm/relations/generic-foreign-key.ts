@@ -72,6 +72,22 @@ export class GenericForeignKey extends Relation {
     throw errors.relationNotLoaded(this.source.name, this.name, `prefetchRelated('${this.name}')`);
   }
 
+  override keyFields(): readonly string[] {
+    return [this.options.idField];
+  }
+
+  override fieldChoices(): Record<string, readonly string[]> {
+    return { [this.options.typeField]: Object.keys(this.options.models) };
+  }
+
+  /** A generic foreign key has no FK constraint: whoever writes (type, id) checks that the row exists. */
+  override uncheckedTarget(values: Record<string, unknown>): { model: Model<any, any>; key: unknown } | undefined {
+    const type = values[this.options.typeField];
+    const model = typeof type === 'string' && Object.hasOwn(this.options.models, type) ? this.options.models[type] : undefined;
+    const key = values[this.options.idField];
+    return model && key !== undefined && key !== null ? { model, key } : undefined;
+  }
+
   override loadHint(): string {
     return `prefetchRelated('${this.name}')`;
   }

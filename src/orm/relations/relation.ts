@@ -140,6 +140,26 @@ export abstract class Relation {
     return undefined;
   }
 
+  /** Fields of the source that hold another row's key (a forward FK's field, a generic foreign key's id field). */
+  keyFields(): readonly string[] {
+    const field = this.assignedField();
+    return field === undefined ? [] : [field];
+  }
+
+  /** Values some fields of the source may take (a generic foreign key's type field: its type values). */
+  fieldChoices(): Record<string, readonly string[]> {
+    return {};
+  }
+
+  /**
+   * The row a source row with these field values points at, when the
+   * database does not check it (no FK): a generic foreign key's target.
+   * Undefined: the relation has nothing to check (or the values do not name a row).
+   */
+  uncheckedTarget(_values: Record<string, unknown>): { model: Model<any, any>; key: unknown } | undefined {
+    return undefined;
+  }
+
   /** The one statement that changes the links of `sourceKey` (many-to-many only). */
   linkStatement(action: LinkAction, _sourceKey: unknown, _targetKeys: readonly unknown[]): RawBuilder<unknown> {
     throw new OrmError(`${this.source.name}.${this.name}.${action}() is not supported: add, remove, set and clear work on many-to-many relations`);

@@ -48,7 +48,7 @@ function shapeKey(spec: SelectSpec): string | undefined {
     spec.high !== undefined,
     spec.maxRows !== undefined,
     spec.version === true,
-    spec.forUpdate === true,
+    spec.lock ?? null,
     spec.restriction && (spec.low > 0 || spec.high !== undefined) ? (spec.sliceForm ?? sliceFormFor(spec.high, spec.restriction.keys.length)) : '',
   ]);
 }

@@ -27,8 +27,8 @@ export interface SelectSpec {
   maxRows?: number;
   /** Also select the base row's version (PostgreSQL's `xmin`), for ETags and If-Match. */
   version?: boolean;
-  /** `for update` of the base rows (a write's read of what it changes). */
-  forUpdate?: boolean;
+  /** Lock the base rows: `for update` (a write's read of what it changes) or `for key share`. */
+  lock?: 'update' | 'key share';
   /** Forces how a per-parent slice is compiled (tests compare the forms); by rule otherwise. */
   sliceForm?: SliceForm;
 }
@@ -234,7 +234,7 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
   const limit = rows !== undefined ? sql` limit ${bind('limit', rows)}` : sql``;
   const offset = spec.low > 0 ? sql` offset ${bind('offset', spec.low)}` : sql``;
   const orderBy = sql.join(order.map((k) => orderTerm(k.column.ref, k)));
-  const lock = spec.forUpdate ? sql` for update of ${sql.id(BASE)}` : sql``;
+  const lock = spec.lock ? sql` for ${sql.raw(spec.lock)} of ${sql.id(BASE)}` : sql``;
   const query = sql<Record<string, unknown>>`select ${sql.join(selections)} ${from} order by ${orderBy}${limit}${offset}${lock}`;
   return { query, nodes, parentKeyAlias: restriction ? PARENT_KEY_ALIAS : undefined, versionAlias };
 }

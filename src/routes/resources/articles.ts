@@ -8,4 +8,5 @@ export const articles = declareResource({
   description: 'Articles, each by one author, in at most one category, with tags, comments and reactions.',
   filters: ['isPublished', 'authorId', 'categoryId'],
   presets: [publishedArticles, recentArticles],
+  links: { tagIds: 'tags' },
 });

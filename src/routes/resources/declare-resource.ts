@@ -1,6 +1,6 @@
 import type { Model } from '../../orm/model.js';
 import type { Relation } from '../../orm/relations/relation.js';
-import type { Preset, RelationShape, ResourceShape, ScalarField } from './resource.js';
+import type { FieldKind, Preset, RelationShape, ResourceShape, ScalarField } from './resource.js';
 
 /** What a resource file declares; everything else is read from the model. */
 export interface ResourceDeclaration {
@@ -13,6 +13,30 @@ export interface ResourceDeclaration {
   readonly filters: readonly string[];
   /** Presets for to-many relations that target this resource. */
   readonly presets?: readonly Preset[];
+  /**
+   * Write-only body fields that set a many-to-many relation as a whole:
+   * `{ tagIds: 'tags' }` (the list of ids replaces the article's tags).
+   */
+  readonly links?: Readonly<Record<string, string>>;
+}
+
+/** A field a write body may carry (API.md §5). */
+export interface WritableField {
+  readonly kind: FieldKind;
+  readonly nullable: boolean;
+  /** Required on POST: not null and no default. */
+  readonly required: boolean;
+  /** The only values allowed (a generic foreign key's type field). */
+  readonly choices?: readonly string[];
+}
+
+/** What a write body may hold. */
+export interface WritableShape {
+  readonly fields: Readonly<Record<string, WritableField>>;
+  /** Write-only id lists → the many-to-many relation they set. */
+  readonly links: Readonly<Record<string, string>>;
+  /** Fields set by the server that a body may not name (`id`, `createdAt`). */
+  readonly serverSet: readonly string[];
 }
 
 /** A resource with its model: the shape the parsers read plus what the planner needs. */
@@ -21,6 +45,29 @@ export interface Resource extends ResourceShape {
   readonly description: string;
   /** The ordering of this resource's rows in a to-many include without preset (the model's). */
   readonly defaultOrdering: readonly string[];
+  readonly writable: WritableShape;
+}
+
+/** Set by the server on every resource, never by a body (API.md §5): the primary key and the creation time. */
+const SERVER_SET_FIELDS = ['createdAt'];
+
+function writableShape(declaration: ResourceDeclaration): WritableShape {
+  const meta = declaration.model.meta;
+  const choices: Record<string, readonly string[]> = Object.create(null);
+  for (const relation of Object.values(meta.relations)) Object.assign(choices, relation.fieldChoices());
+  const serverSet = [meta.pk, ...SERVER_SET_FIELDS.filter((name) => meta.field(name))];
+  const fields: Record<string, WritableField> = Object.create(null);
+  for (const name of meta.fieldNames) {
+    if (serverSet.includes(name)) continue;
+    const field = meta.fields[name];
+    fields[name] = { kind: field.kind, nullable: field.nullable, required: !field.nullable && !field.hasDefault, choices: choices[name] };
+  }
+  const links: Record<string, string> = Object.create(null);
+  for (const [name, relation] of Object.entries(declaration.links ?? {})) {
+    if (!meta.relations[relation] || meta.relations[relation].toOne) throw new Error(`${declaration.name}: link ${name} needs a to-many relation, not ${relation}`);
+    links[name] = relation;
+  }
+  return { fields, links, serverSet };
 }
 
 /** Declares a resource (identity function that checks the shape at compile time). */
@@ -62,6 +109,7 @@ export function buildResources(declarations: readonly ResourceDeclaration[]): Ma
       presets: declaration.presets ?? [],
       filters: declaration.filters,
       defaultOrdering: meta.ordering.length ? meta.ordering : [meta.pk],
+      writable: writableShape(declaration),
     });
   }
   return resources;

@@ -1,0 +1,121 @@
+/**
+ * `POST /{resource}`, `PATCH /{resource}/{id}`, `DELETE /{resource}/{id}`
+ * (API.md §5). A handler parses (query, body: 400 / 415 / 422), runs the
+ * write's steps in one transaction (write-operations.ts) and hands the
+ * outcome to `finishWrite`, the one place a write's response is made.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { InputSchemas } from '../serializers/input-schemas.js';
+import { componentName, type ResourceSchemas } from '../serializers/resource-schemas.js';
+import { ProblemSchema, singleSchema } from '../serializers/response-schemas.js';
+import { detailQuerySchema, IdParams } from './query-schemas.js';
+import { parseDetailRequest, parseId } from './request-parser.js';
+import type { Resource } from './resources/index.js';
+import { parseWriteBody } from './write-body.js';
+import { createObject, deleteObject, updateObject, type WriteContext, type WriteOutcome } from './write-operations.js';
+import { writeTransaction, type WriteTransactionOptions } from './write-transaction.js';
+
+type Resources = ReadonlyMap<string, Resource>;
+
+const problemsOf = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, ProblemSchema]));
+
+/** `Prefer: return=minimal` (RFC 7240): answer 204 without a body. */
+function prefersMinimal(request: FastifyRequest): boolean {
+  const prefer = request.headers.prefer;
+  return (Array.isArray(prefer) ? prefer.join(',') : (prefer ?? '')).split(/[,;]/).some((token) => token.trim().toLowerCase() === 'return=minimal');
+}
+
+/** Sends a write's outcome: status, Location, ETag, body. (Issue 17 adds Loom-Consistency here.) */
+export function finishWrite(reply: FastifyReply, outcome: WriteOutcome): FastifyReply {
+  reply.code(outcome.status);
+  if (outcome.location) reply.header('location', outcome.location);
+  if (outcome.etag) reply.header('etag', outcome.etag);
+  return outcome.data === undefined ? reply.send() : reply.send({ data: outcome.data });
+}
+
+export function registerWriteRoutes(
+  app: FastifyInstance,
+  resources: Resources,
+  schemas: ResourceSchemas,
+  inputs: ReadonlyMap<string, InputSchemas>,
+  options: WriteTransactionOptions,
+): void {
+  const transaction = writeTransaction(app, options);
+  app.register(async (scope) => {
+    // Write bodies are JSON alone: any other media type is a 415 (Fastify's default also parses text/plain).
+    scope.removeContentTypeParser('text/plain');
+    for (const resource of resources.values()) registerResource(scope, resource);
+  });
+
+  function context(request: FastifyRequest, resource: Resource, withBody: boolean) {
+    const query = request.query as Record<string, unknown>;
+    const response = parseDetailRequest(resource, query, resources);
+    return (db: WriteContext['db']): WriteContext => ({ db, request, resource, resources, response: withBody && !prefersMinimal(request) ? response : undefined });
+  }
+
+  function registerResource(scope: FastifyInstance, resource: Resource): void {
+    const name = componentName(resource);
+    const single = singleSchema(schemas.get(resource.name)!, `${name}Single`);
+    const input = inputs.get(resource.name)!;
+    const path = `/${resource.name}`;
+    const tags = ['resources'];
+    const querystring = detailQuerySchema(resource, resources);
+    const noContent = z.null().describe('No Content');
+
+    scope.post(
+      path,
+      {
+        schema: {
+          tags,
+          summary: `Create one ${name.toLowerCase()}`,
+          querystring,
+          body: z.object({ data: input.create }),
+          response: { 201: single, 204: noContent, ...problemsOf(400, 409, 413, 415, 422, 500, 503) },
+        },
+      },
+      async (request, reply) => {
+        const make = context(request, resource, true);
+        const body = parseWriteBody(request.body, resource, input, 'create');
+        return finishWrite(reply, await transaction(request, (db) => createObject(make(db), body)));
+      },
+    );
+
+    scope.patch(
+      `${path}/:id`,
+      {
+        schema: {
+          tags,
+          summary: `Change fields of one ${name.toLowerCase()}`,
+          params: IdParams,
+          querystring,
+          body: z.object({ data: input.patch }),
+          response: { 200: single, 204: noContent, ...problemsOf(400, 404, 409, 412, 413, 415, 422, 500, 503) },
+        },
+      },
+      async (request, reply) => {
+        const id = parseId(resource.name, (request.params as { id: string }).id);
+        const make = context(request, resource, true);
+        const body = parseWriteBody(request.body, resource, input, 'patch');
+        return finishWrite(reply, await transaction(request, (db) => updateObject(make(db), id, body)));
+      },
+    );
+
+    scope.delete(
+      `${path}/:id`,
+      {
+        schema: {
+          tags,
+          summary: `Delete one ${name.toLowerCase()} with what cascades from it`,
+          params: IdParams,
+          response: { 204: noContent, ...problemsOf(400, 404, 412, 500, 503) },
+        },
+      },
+      async (request, reply) => {
+        const id = parseId(resource.name, (request.params as { id: string }).id);
+        const make = context(request, resource, false);
+        return finishWrite(reply, await transaction(request, (db) => deleteObject(make(db), id)));
+      },
+    );
+  }
+}
