@@ -101,12 +101,18 @@ export const problems = {
   /** Fastify's own 4xx (bad JSON, unsupported media type, ...): its message is meant for clients. */
   clientError: (status: number, message: string) =>
     new ApiProblem(status, 'bad-request', status === 400 ? 'Bad Request' : 'Client Error', message),
-  tooManyRows: (limit: number) =>
+  /** `include`: the include path whose rows went over the budget (`articles.comments`); undefined for the page itself. */
+  tooManyRows: (limit: number, include?: string) =>
     new ApiProblem(
       400,
       'too-many-rows',
       'Request too large',
-      `this request would load more than ${limit} rows; ask for a smaller page[size], fewer includes, or presets such as comments:recent5`,
+      include
+        ? `this request would load more than ${limit} rows at include '${include}'; narrow it with a preset such as comments:recent5, drop it, or ask for a smaller page[size]`
+        : `this request would load more than ${limit} rows; ask for a smaller page[size], fewer includes, or presets such as comments:recent5`,
+      include
+        ? [{ parameter: 'include', value: include, detail: `loading '${include}' goes over the budget of ${limit} rows per request; use a preset that limits it per parent (e.g. :recent5) or leave it out` }]
+        : undefined,
     ),
   databaseUnavailable: (retryAfterSeconds: number) =>
     new ApiProblem(503, 'database-unavailable', 'Service Unavailable', 'the database is unreachable; retry later', undefined, {

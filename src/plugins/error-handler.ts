@@ -12,7 +12,8 @@ const RETRY_AFTER_SECONDS = 5;
 /** Maps any thrown value to the problem the client sees. */
 export function problemFor(error: unknown): ApiProblem {
   if (error instanceof ApiProblem) return error;
-  if (error instanceof RowBudgetExceeded) return problems.tooManyRows(error.limit);
+  // The ORM names the lookup (`articles__comments`); the client wrote the include as `articles.comments`.
+  if (error instanceof RowBudgetExceeded) return problems.tooManyRows(error.limit, error.lookup?.replaceAll('__', '.'));
   if (isDatabaseUnavailable(error)) return problems.databaseUnavailable(RETRY_AFTER_SECONDS);
   if (isQueryTimeout(error)) return problems.queryTimeout(RETRY_AFTER_SECONDS);
   const status = (error as FastifyError)?.statusCode;

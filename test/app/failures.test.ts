@@ -43,6 +43,18 @@ await eachDatabase(t, async (t, database) => {
     t.equal((await app.inject('/articles?include=tags')).statusCode, 200, '5 articles + 5 tags: 10 rows');
     const response = await app.inject('/articles?include=tags,comments');
     t.equal(response.statusCode, 400);
-    t.match(response.json(), { type: 'urn:loom:problem:too-many-rows', detail: /more than 12 rows/ });
+    t.match(response.json(), {
+      type: 'urn:loom:problem:too-many-rows',
+      detail: /more than 12 rows at include 'comments'/,
+      errors: [{ parameter: 'include', value: 'comments' }],
+    }, 'the 400 names the include to narrow');
+    const nested = await app.inject('/authors?include=articles.comments');
+    t.equal(nested.statusCode, 400);
+    t.match(nested.json(), { errors: [{ parameter: 'include', value: 'articles.comments' }] }, 'a nested include by its dotted path');
+    const page = await buildApp({ database, rowBudget: 2 });
+    t.teardown(() => page.close());
+    const tooBig = (await page.inject('/articles')).json();
+    t.match(tooBig, { type: 'urn:loom:problem:too-many-rows', detail: /page\[size\]/ }, 'the page itself over the budget');
+    t.notOk(tooBig.errors, 'no include to name');
   });
 });
