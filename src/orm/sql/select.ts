@@ -229,12 +229,35 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
     if (restriction.where) where.push(restriction.where(BASE));
   }
   const whereSql = where.length ? sql` where ${sql.join(where, sql` and `)}` : sql``;
-  const from = sql`from ${sql.table(spec.model.meta.table)} as ${sql.id(BASE)}${extraJoin} ${joins.toSql()}${laterals}${whereSql}`;
   const rows = sliceLimit(spec);
   const limit = rows !== undefined ? sql` limit ${bind('limit', rows)}` : sql``;
   const offset = spec.low > 0 ? sql` offset ${bind('offset', spec.low)}` : sql``;
   const orderBy = sql.join(order.map((k) => orderTerm(k.column.ref, k)));
+  if (rows !== undefined && !restriction && pageFirst(spec, joins)) {
+    // Page first, then JOIN: the page's rows are chosen on the base table alone
+    // (an index in the ordering reads just them), and only they are joined.
+    const page = sql`select ${sql.id(BASE)}.* from ${sql.table(spec.model.meta.table)} as ${sql.id(BASE)}${whereSql} order by ${orderBy}${limit}${offset}`;
+    const query = sql<Record<string, unknown>>`select ${sql.join(selections)} from (${page}) as ${sql.id(BASE)} ${joins.toSql()} order by ${orderBy}`;
+    return { query, nodes, parentKeyAlias: undefined, versionAlias };
+  }
+  const from = sql`from ${sql.table(spec.model.meta.table)} as ${sql.id(BASE)}${extraJoin} ${joins.toSql()}${laterals}${whereSql}`;
   const lock = spec.lock ? sql` for ${sql.raw(spec.lock)} of ${sql.id(BASE)}` : sql``;
   const query = sql<Record<string, unknown>>`select ${sql.join(selections)} ${from} order by ${orderBy}${limit}${offset}${lock}`;
   return { query, nodes, parentKeyAlias: restriction ? PARENT_KEY_ALIAS : undefined, versionAlias };
+}
+
+/**
+ * Whether a page can be taken before its to-one JOINs: there are JOINs, none
+ * of them filters or orders (a probe compiles the filters and ordering alone
+ * and must walk no relation), and nothing else reads the joined row set
+ * (annotations, a row version, a lock). The JOINs are then along foreign keys
+ * to one row each (INNER only where the FK is NOT NULL), so they neither drop
+ * nor repeat a base row, and the page is the same rows either way.
+ */
+function pageFirst(spec: SelectSpec, joins: JoinSet): boolean {
+  if (joins.joins.length === 0 || spec.annotations.length > 0 || spec.version || spec.lock) return false;
+  const probe = new JoinSet(spec.model, BASE);
+  for (const filter of spec.filters) compileFilter(probe, filter);
+  orderKeys(probe, spec.ordering);
+  return probe.joins.length === 0;
 }
