@@ -7,11 +7,17 @@ import { compileFilter, type ResolvedColumn } from './where.js';
 
 /** One annotation compiled into a SELECT: where its value comes from and which instance gets it. */
 export interface CompiledAnnotation {
+  name: string;
   /** The select_related join whose instance gets the value; undefined for the base model. */
   owner: Join | undefined;
   /** The attribute set on that instance. */
   attr: string;
+  /** The value as a column of its LATERAL join (what filters and orderings read). */
   column: ResolvedColumn;
+  /** `cross join lateral (<subquery>) as <alias>`: joined only when a filter or an ordering names the value. */
+  lateral: RawBuilder<unknown>;
+  /** The count as a scalar subquery, selected when nothing else needs the value. */
+  scalar: RawBuilder<unknown>;
 }
 
 /** Name of the value column inside each annotation's LATERAL subquery. */
@@ -24,25 +30,28 @@ function toManyNames(model: Model<any, any>): string[] {
 }
 
 /**
- * Compiles `annotate()`'s counts into `cross join lateral (select count(*) ...)`
- * subqueries correlated to their owner's primary key, and registers each
- * value under its annotation name in `joins`, so filters and orderings (a
- * keyset cursor over a count) resolve it like a column. A LATERAL rather than
- * a scalar subquery in the select list: WHERE and ORDER BY can then name the
- * value without computing it again. The subqueries run inside the query that
- * loads the owners: no extra round trip, and under a LIMIT only for the rows returned.
+ * Compiles `annotate()`'s counts into `select count(*) ...` subqueries
+ * correlated to their owner's primary key, and registers each value under its
+ * annotation name in `joins`, so filters and orderings (a keyset cursor over a
+ * count) resolve it like a column. The subqueries run inside the query that
+ * loads the owners: no extra round trip.
+ *
+ * A value a filter or an ordering names is read from a `cross join lateral`
+ * (computed once per row, named by WHERE, ORDER BY and the select list alike);
+ * any other is a scalar subquery in the select list, which PostgreSQL
+ * evaluates after ORDER BY ... LIMIT (it postpones costly select-list
+ * expressions past a sort), so `sort=-counts.comments` counts the tags and
+ * reactions of the 50 rows shown, not of every row sorted.
  *
  * ```ts
- * annotate({ commentsCount: Count('comments') })
+ * annotate({ commentsCount: Count('comments') }).orderBy('-commentsCount')
  * // cross join lateral (select count(*) as "n" from "comments" as "a1" where "a1"."article_id" = "t0"."id") as "t0_a1"
+ * annotate({ commentsCount: Count('comments') })
+ * // select ..., (select count(*) as "n" from "comments" as "a1" where "a1"."article_id" = "t0"."id") as "f8"
  * ```
  */
-export function compileAnnotations(joins: JoinSet, annotations: readonly (readonly [string, CountAggregate])[]): {
-  annotations: CompiledAnnotation[];
-  laterals: RawBuilder<unknown>;
-} {
+export function compileAnnotations(joins: JoinSet, annotations: readonly (readonly [string, CountAggregate])[]): CompiledAnnotation[] {
   const compiled: CompiledAnnotation[] = [];
-  const laterals: RawBuilder<unknown>[] = [];
   annotations.forEach(([name, count], i) => {
     const parts = name.split('__');
     const attr = parts[parts.length - 1];
@@ -66,11 +75,10 @@ export function compileAnnotations(joins: JoinSet, annotations: readonly (readon
     const where = [...rows.where, ...count.filters.map((filter) => compileFilter(inner, filter))];
     const lateral = `${joins.alias}_a${i + 1}`;
     const subquery = sql`select count(*) as ${sql.id(VALUE)} from ${rows.from} ${inner.toSql()} where ${sql.join(where, sql` and `)}`;
-    laterals.push(sql`cross join lateral (${subquery}) as ${sql.id(lateral)}`);
     const qualified = `${lateral}.${VALUE}`;
     const column: ResolvedColumn = { ref: sql.ref(qualified), qualified, kind: 'integer', model, field: attr, nullable: false };
     joins.annotations.set(name, column);
-    compiled.push({ owner, attr, column });
+    compiled.push({ name, owner, attr, column, lateral: sql`cross join lateral (${subquery}) as ${sql.id(lateral)}`, scalar: sql`(${subquery})` });
   });
-  return { annotations: compiled, laterals: sql.join(laterals, sql` `) };
+  return compiled;
 }

@@ -24,6 +24,8 @@ export class JoinSet {
   readonly #byPath = new Map<string, Join>();
   /** Annotation values by annotation name (`commentsCount`, `author__articlesCount`), resolvable like columns. */
   readonly annotations = new Map<string, ResolvedColumn>();
+  /** The annotations a filter or an ordering named (see `annotation`). */
+  readonly namedAnnotations = new Set<string>();
 
   constructor(
     readonly model: Model<any, any>,
@@ -58,6 +60,13 @@ export class JoinSet {
       model = join.model;
     }
     return parent;
+  }
+
+  /** The value of annotation `name` as a column, noting that the query's conditions or ordering use it; undefined when there is none. */
+  annotation(name: string): ResolvedColumn | undefined {
+    const column = this.annotations.get(name);
+    if (column) this.namedAnnotations.add(name);
+    return column;
   }
 
   /** The FROM clause's joins, in the order they were added. */

@@ -172,21 +172,30 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
     }
   }
 
-  const annotated = compileAnnotations(joins, spec.annotations);
-  for (const { owner, attr, column } of annotated.annotations) {
+  const annotations = compileAnnotations(joins, spec.annotations);
+  /** Where each annotation's select-list entry goes, once it is known whether a filter or an ordering names it. */
+  const annotationSlots = annotations.map(({ owner, attr, column }) => {
     const node = owner ? joinNode.get(owner) : 0;
     if (node === undefined) throw new FieldError(`The annotation on '${owner!.path}' needs selectRelated('${owner!.path}')`);
     const as = `f${counter++}`;
     nodes[node].columns.push([attr, as]);
     selected.set(column.qualified, as);
-    selections.push(sql`${column.ref} as ${sql.id(as)}`);
-  }
+    selections.push(sql``);
+    return { as, slot: selections.length - 1 };
+  });
 
   const where: RawBuilder<unknown>[] = spec.filters.map((filter) => compileFilter(joins, filter));
   const restriction = spec.restriction;
   const order = orderKeys(joins, spec.ordering);
   const extraJoin = restriction?.join ? sql` ${restriction.join(BASE)}` : sql``;
-  const laterals = spec.annotations.length ? sql` ${annotated.laterals}` : sql``;
+  const lateralJoins: RawBuilder<unknown>[] = [];
+  annotations.forEach((annotation, i) => {
+    const named = joins.namedAnnotations.has(annotation.name);
+    if (named) lateralJoins.push(annotation.lateral);
+    const { as, slot } = annotationSlots[i];
+    selections[slot] = sql`${named ? annotation.column.ref : annotation.scalar} as ${sql.id(as)}`;
+  });
+  const laterals = lateralJoins.length ? sql` ${sql.join(lateralJoins, sql` `)}` : sql``;
   const sliced = spec.low > 0 || spec.high !== undefined;
 
   if (restriction && sliced) {

@@ -37,7 +37,7 @@ export interface ResolvedColumn {
  * and `pk` means the primary key.
  */
 export function resolveColumn(joins: JoinSet, parts: readonly string[]): ResolvedColumn {
-  const annotation = joins.annotations.size ? joins.annotations.get(parts.join('__')) : undefined;
+  const annotation = joins.annotations.size ? joins.annotation(parts.join('__')) : undefined;
   if (annotation) return annotation;
   let relationParts = parts.slice(0, -1);
   let fieldName = parts[parts.length - 1];
