@@ -5,7 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Database } from './db/database.js';
+import { ReadRouter } from './db/read-router.js';
 import { registerAuth } from './plugins/auth.js';
+import { registerConsistency } from './plugins/consistency.js';
 import { registerDatabase } from './plugins/database.js';
 import { problemFor, registerErrorHandler, sendProblem } from './plugins/error-handler.js';
 import { securityPlugin, type SecurityOptions } from './plugins/security.js';
@@ -23,7 +25,12 @@ import { buildResourceSchemas } from './serializers/resource-schemas.js';
 import { serializerCompiler } from './serializers/serializer-compiler.js';
 
 export interface AppOptions extends Partial<SecurityOptions> {
+  /** The primary: writes, token checks, and reads without a usable replica. */
   database: Database;
+  /** A streaming replica of `database` for reads (API.md §9). */
+  readReplica?: Database;
+  /** Reads leave the replica while it lags more than this (ms). Default 5,000. */
+  readReplicaMaxLagMs?: number;
   /** Close the database when the app closes (the server does; tests close their own). Default false. */
   ownsDatabase?: boolean;
   /** Per-request statement timeout on PostgreSQL (ms), 0 for none. Default 10,000. */
@@ -87,9 +94,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerDrain(app);
   registerDatabase(app, {
     database: options.database,
+    reads: await ReadRouter.start(options.database, options.readReplica, options.readReplicaMaxLagMs ?? 5000),
     ownsDatabase: options.ownsDatabase ?? false,
     statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
   });
+  registerConsistency(app);
   registerAuth(app, { tokenCacheMs: options.tokenCacheMs });
   await registerSwagger(app);
   registerHealth(app);

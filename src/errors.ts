@@ -127,6 +127,13 @@ export const problems = {
     new ApiProblem(401, 'unauthorized', 'Unauthorized', detail, undefined, { 'www-authenticate': 'Bearer' }),
   /** A known principal that may not do this. */
   forbidden: (detail: string, errors?: ParameterIssue[]) => new ApiProblem(403, 'forbidden', 'Forbidden', detail, errors),
+  invalidConsistencyToken: (value: string) =>
+    new ApiProblem(
+      400,
+      'invalid-consistency-token',
+      'Invalid consistency token',
+      `Loom-Consistency must be a token from a write response's Loom-Consistency header, such as 0/16B3748; got '${value.slice(0, 64)}'`,
+    ),
   shuttingDown: (retryAfterSeconds: number) =>
     new ApiProblem(503, 'shutting-down', 'Service Unavailable', 'this instance is shutting down; send requests to another one', undefined, {
       'retry-after': String(retryAfterSeconds),
@@ -155,7 +162,7 @@ export const problems = {
 
 // Node socket errors and PostgreSQL SQLSTATEs that mean "cannot reach / use the server now".
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
-const UNREACHABLE_MESSAGES = [/timeout exceeded when trying to connect/i, /connection terminated/i, /Connection refused/i, /pool .*(ended|destroyed)/i];
+const UNREACHABLE_MESSAGES = [/timeout exceeded when trying to connect/i, /connection terminated/i, /Connection refused/i, /pool .*(ended|destroyed)/i, /not queryable/i];
 
 /** True for errors meaning the database cannot be reached (refused, pool timeout, shutting down). */
 export function isDatabaseUnavailable(error: unknown): boolean {

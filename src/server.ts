@@ -11,16 +11,15 @@ import { hasDemoData, seedDemoData } from './seed/index.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  // The service only reads: with a read replica configured, it reads from
-  // there; migrations (npm run migrate) always go to DATABASE_URL.
-  const database = await createDatabase({
-    url: config.databaseReadUrl ?? config.databaseUrl,
-    dataDir: config.pgliteDataDir,
-    poolMax: config.poolMax,
-    connectionTimeoutMs: config.poolTimeoutMs,
-  });
+  const pool = { poolMax: config.poolMax, connectionTimeoutMs: config.poolTimeoutMs };
+  // Writes and token checks go to DATABASE_URL; reads to DATABASE_READ_URL while
+  // that replica is reachable and current (API.md §9).
+  const database = await createDatabase({ url: config.databaseUrl, dataDir: config.pgliteDataDir, ...pool });
+  const readReplica = config.databaseReadUrl ? await createDatabase({ url: config.databaseReadUrl, ...pool }) : undefined;
   const app = await buildApp({
     database,
+    readReplica,
+    readReplicaMaxLagMs: config.readReplicaMaxLagMs,
     ownsDatabase: true,
     statementTimeoutMs: config.statementTimeoutMs,
     rowBudget: config.rowBudget,
@@ -46,7 +45,7 @@ async function main(): Promise<void> {
     }
   } else {
     // A real server is migrated by `npm run migrate` and seeded on purpose only.
-    log.info('database: PostgreSQL (DATABASE_URL)');
+    log.info(`database: PostgreSQL (DATABASE_URL${readReplica ? `; reads on DATABASE_READ_URL, max lag ${config.readReplicaMaxLagMs} ms` : ''})`);
   }
 
   const address = await app.listen({ port: config.port, host: config.host });

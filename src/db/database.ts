@@ -64,6 +64,11 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
     pool.on('release', (_error, client) => (client as unknown as PipeliningClient).released?.());
     // An idle client losing its server (restart, failover) must not crash the process.
     pool.on('error', () => {});
+    // Nor may a checked-out one: pg-pool listens for a client's errors only while it
+    // is idle, and a server that goes away between two queries of a request makes the
+    // client emit 'error' with no listener. The request's next query then fails as
+    // "not queryable" (unreachable), and the pool discards the client on release.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }), log: logQuery });
     return { db, kind: 'postgres', pool, close: () => db.destroy() };
   }

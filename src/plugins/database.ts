@@ -1,22 +1,35 @@
 /**
- * The database of one app: decorates `app.database` and `app.readSnapshot`,
- * and closes the database when the app closes (when the app owns it).
+ * The databases of one app: decorates `app.database` (the primary: writes,
+ * token checks), `app.reads` (which database a read goes to, API.md §9) and
+ * `app.readSnapshot`, and closes them when the app closes (when the app owns
+ * them).
  */
 import type { FastifyInstance } from 'fastify';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
+import type { Lsn } from '../db/lsn.js';
 import { deferredTransaction } from '../db/pipelining-client.js';
+import type { ReadRouter } from '../db/read-router.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** The primary. */
     database: Database;
-    /** Runs a request's reads in one consistent snapshot (see `registerDatabase`). */
-    readSnapshot<T>(read: (db: Kysely<any>) => Promise<T>): Promise<T>;
+    /** Routes reads to the replica or the primary. */
+    reads: ReadRouter;
+    /**
+     * Runs a request's reads in one consistent snapshot (see `registerDatabase`),
+     * on the replica when it has replayed past `after` (a consistency token), else the primary.
+     */
+    readSnapshot<T>(read: (db: Kysely<any>) => Promise<T>, after?: Lsn): Promise<T>;
   }
 }
 
 export interface DatabasePluginOptions {
+  /** The primary. */
   database: Database;
+  /** Where reads go (built from the primary and the optional replica). */
+  reads: ReadRouter;
   /** Close the database on `app.close()` (the server owns it; tests close their own). */
   ownsDatabase: boolean;
   /** Per-request statement timeout on PostgreSQL (ms); 0 disables it. */
@@ -31,8 +44,9 @@ export interface DatabasePluginOptions {
  * would interleave with other requests' queries: it reads without one.
  */
 export function registerDatabase(app: FastifyInstance, options: DatabasePluginOptions): void {
-  const { database, statementTimeoutMs } = options;
+  const { database, reads, statementTimeoutMs } = options;
   app.decorate('database', database);
+  app.decorate('reads', reads);
   const timeout = Math.trunc(statementTimeoutMs);
   // BEGIN and the timeout travel with the request's first query and COMMIT
   // with the connection's next use (see src/db/pipelining-client.ts):
@@ -42,7 +56,7 @@ export function registerDatabase(app: FastifyInstance, options: DatabasePluginOp
   const transaction = deferredTransaction(statements);
   // Compiled once: they run on every request.
   const [begin, commit, rollback] = [transaction.begin, transaction.commit, transaction.rollback].map((text) => CompiledQuery.raw(text));
-  app.decorate('readSnapshot', function readSnapshot<T>(read: (db: Kysely<any>) => Promise<T>): Promise<T> {
+  const snapshot = <T>(database: Database, read: (db: Kysely<any>) => Promise<T>): Promise<T> => {
     // A copy of the handle (the database has no plugins to drop): each request gets its own (see database-scope.ts).
     if (database.kind !== 'postgres') return read(database.db.withoutPlugins());
     return database.db.connection().execute(async (connection) => {
@@ -57,6 +71,12 @@ export function registerDatabase(app: FastifyInstance, options: DatabasePluginOp
         throw error;
       }
     });
+  };
+  app.decorate('readSnapshot', function readSnapshot<T>(read: (db: Kysely<any>) => Promise<T>, after?: Lsn): Promise<T> {
+    return reads.read(after, (chosen) => snapshot(chosen, read));
   });
-  if (options.ownsDatabase) app.addHook('onClose', async () => database.close());
+  app.addHook('onClose', async () => {
+    await reads.stop();
+    if (options.ownsDatabase) await Promise.all([database.close(), reads.replica?.close()]);
+  });
 }

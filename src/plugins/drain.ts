@@ -32,7 +32,8 @@ export function registerDrain(app: FastifyInstance): void {
     getter: () => drained !== undefined,
   });
   app.decorate('drain', function drain(graceMs: number): Promise<void> {
-    drained ??= new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, graceMs))).then(() => app.close());
+    // Unreferenced: the listener keeps the process alive meanwhile, and an app closed early is not held up.
+    drained ??= new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, graceMs)).unref()).then(() => app.close());
     return drained;
   });
   app.addHook('onSend', (_request, reply, payload, done) => {

@@ -1,4 +1,9 @@
-/** Liveness (the process answers) and readiness (not shutting down, the database answers `select 1`). */
+/**
+ * Liveness (the process answers) and readiness (not shutting down, the
+ * primary answers `select 1`). A replica that is down or lagging does not make
+ * the service unready (reads go to the primary meanwhile, API.md §9); the body
+ * says where reads go.
+ */
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { z } from 'zod';
@@ -6,6 +11,19 @@ import { problems } from '../errors.js';
 import { ProblemSchema } from '../serializers/response-schemas.js';
 
 const Status = z.object({ status: z.literal('ok') }).meta({ id: 'HealthStatus' });
+const Readiness = z
+  .object({
+    status: z.literal('ok'),
+    reads: z.enum(['primary', 'replica']).describe('Where reads go now: the replica, or the primary (no replica configured, or it is down or lagging)'),
+    replica: z
+      .object({
+        state: z.enum(['starting', 'ok', 'lagging', 'unreachable']),
+        lagMs: z.number().int().describe('Replay lag at the last check, in milliseconds'),
+      })
+      .optional()
+      .describe('With DATABASE_READ_URL: the replica as last checked'),
+  })
+  .meta({ id: 'ReadinessStatus' });
 
 export function registerHealth(app: FastifyInstance): void {
   app.get('/health/live', { schema: { tags: ['health'], summary: 'The process is up', response: { 200: Status } } }, async () => ({
@@ -13,7 +31,7 @@ export function registerHealth(app: FastifyInstance): void {
   }));
   app.get(
     '/health/ready',
-    { schema: { tags: ['health'], summary: 'The database answers', response: { 200: Status, 503: ProblemSchema } } },
+    { schema: { tags: ['health'], summary: 'The database answers and the instance is not shutting down', response: { 200: Readiness, 503: ProblemSchema } } },
     async (request) => {
       // Fails first thing on SIGTERM, so balancers stop sending before the listener closes.
       if (app.draining) throw problems.shuttingDown(5);
@@ -23,7 +41,7 @@ export function registerHealth(app: FastifyInstance): void {
         request.log.warn({ err: error }, 'readiness check failed');
         throw problems.databaseUnavailable(5);
       }
-      return { status: 'ok' as const };
+      return { status: 'ok' as const, ...app.reads.status() };
     },
   );
 }

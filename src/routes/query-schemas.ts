@@ -73,3 +73,16 @@ export function listQuerySchema(resource: Resource, resources: ReadonlyMap<strin
 }
 
 export const IdParams = z.object({ id: z.string().describe('A positive integer below 2^63') });
+
+/** The request headers of a read route: `Loom-Consistency` (API.md §9). */
+export const readHeadersSchema = z.object({
+  'loom-consistency': z
+    .string()
+    .optional()
+    .meta({
+      description:
+        'A token from a write response\'s Loom-Consistency header: the read then sees that write (served by a replica only once it has replayed it, else by the primary). Malformed: 400.',
+      examples: ['0/16B3748'],
+    }),
+});
+

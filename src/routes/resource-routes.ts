@@ -11,7 +11,7 @@ import { pageSchema, ProblemSchema, singleSchema } from '../serializers/response
 import { explainRequest } from '../plugins/query-plans.js';
 import { strongEtag } from './etag.js';
 import { loadOne, loadPage, wholeObject } from './load-resources.js';
-import { detailQuerySchema, IdParams, listQuerySchema } from './query-schemas.js';
+import { detailQuerySchema, IdParams, listQuerySchema, readHeadersSchema } from './query-schemas.js';
 import { parseDetailRequest, parseId, parseListRequest } from './request-parser.js';
 import type { Resource } from './resources/index.js';
 
@@ -43,7 +43,7 @@ export function registerResourceRoutes(app: FastifyInstance, resources: Resource
       const result = await load(db);
       await explainRequest(request, db); // only when the client asked for plans (EXPLAIN_ENABLED)
       return result;
-    });
+    }, request.consistency);
   for (const resource of resources.values()) {
     const name = componentName(resource);
     const item = schemas.get(resource.name)!;
@@ -57,6 +57,7 @@ export function registerResourceRoutes(app: FastifyInstance, resources: Resource
           summary: `List ${resource.name}`,
           description: resource.description,
           querystring: listQuerySchema(resource, resources),
+          headers: readHeadersSchema,
           response: { 200: pageSchema(item, `${name}Page`), ...errorResponses },
         },
       },
@@ -75,6 +76,7 @@ export function registerResourceRoutes(app: FastifyInstance, resources: Resource
           summary: `One ${name.toLowerCase()} by id`,
           params: IdParams,
           querystring: detailQuerySchema(resource, resources),
+          headers: readHeadersSchema,
           response: { 200: singleSchema(item, `${name}Single`), ...errorResponses },
         },
       },

@@ -267,6 +267,6 @@ await eachDatabase(t, async (t, database) => {
 
   t.test('health', async (t) => {
     t.same((await get(app, '/health/live')).body, { status: 'ok' });
-    t.same((await get(app, '/health/ready')).body, { status: 'ok' });
+    t.same((await get(app, '/health/ready')).body, { status: 'ok', reads: 'primary' });
   });
 });
