@@ -25,6 +25,8 @@ export interface WriteOutcome {
   location?: string;
   etag?: string;
   data?: Record<string, unknown>;
+  /** A replay of a kept response (Idempotency-Key). */
+  replayed?: boolean;
 }
 
 export interface WriteContext {

@@ -12,6 +12,7 @@ import { ProblemSchema, singleSchema } from '../serializers/response-schemas.js'
 import { detailQuerySchema, IdParams } from './query-schemas.js';
 import { parseDetailRequest, parseId } from './request-parser.js';
 import type { Resource } from './resources/index.js';
+import { claimKey, completeKey, idempotencyClaim, releaseKey } from './idempotency.js';
 import { parseWriteBody } from './write-body.js';
 import { createObject, deleteObject, updateObject, type WriteContext, type WriteOutcome } from './write-operations.js';
 import { writeTransaction, type WriteTransactionOptions } from './write-transaction.js';
@@ -31,6 +32,7 @@ export function finishWrite(reply: FastifyReply, outcome: WriteOutcome): Fastify
   reply.code(outcome.status);
   if (outcome.location) reply.header('location', outcome.location);
   if (outcome.etag) reply.header('etag', outcome.etag);
+  if (outcome.replayed) reply.header('idempotent-replayed', 'true');
   return outcome.data === undefined ? reply.send() : reply.send({ data: outcome.data });
 }
 
@@ -42,6 +44,24 @@ export function registerWriteRoutes(
   options: WriteTransactionOptions,
 ): void {
   const transaction = writeTransaction(app, options);
+
+  /** Runs a POST, once per Idempotency-Key when the request has one (idempotency.ts). */
+  async function once(request: FastifyRequest, work: (db: WriteContext['db']) => Promise<WriteOutcome>): Promise<WriteOutcome> {
+    const claim = idempotencyClaim(request);
+    if (!claim) return transaction(request, work);
+    const kept = await transaction(request, (db) => claimKey(db, claim));
+    if (kept) return kept;
+    try {
+      return await transaction(request, async (db) => {
+        const outcome = await work(db);
+        await completeKey(db, claim, outcome);
+        return outcome;
+      });
+    } catch (error) {
+      await transaction(request, (db) => releaseKey(db, claim)).catch(() => undefined);
+      throw error;
+    }
+  }
   app.register(async (scope) => {
     // Write bodies are JSON alone: any other media type is a 415 (Fastify's default also parses text/plain).
     scope.removeContentTypeParser('text/plain');
@@ -71,13 +91,17 @@ export function registerWriteRoutes(
           summary: `Create one ${name.toLowerCase()}`,
           querystring,
           body: z.object({ data: input.create }),
+          headers: z.object({
+            'idempotency-key': z.string().min(1).max(255).optional().describe('Makes a retry safe: the first response is kept 24 h and replayed (Idempotent-Replayed: true) for the same key and request'),
+            prefer: z.string().optional().describe('return=minimal: 204 with Location, no body'),
+          }),
           response: { 201: single, 204: noContent, ...problemsOf(400, 409, 413, 415, 422, 500, 503) },
         },
       },
       async (request, reply) => {
         const make = context(request, resource, true);
         const body = parseWriteBody(request.body, resource, input, 'create');
-        return finishWrite(reply, await transaction(request, (db) => createObject(make(db), body)));
+        return finishWrite(reply, await once(request, (db) => createObject(make(db), body)));
       },
     );
 

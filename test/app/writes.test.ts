@@ -6,31 +6,11 @@
  * strong ETags and If-Match, and the statements counted in Server-Timing.
  */
 import t from 'tap';
-import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { buildApp } from '../../src/app.js';
 import { eachDatabase } from '../helpers/databases.js';
 import { insertBlog } from './blog.fixture.js';
-
-interface Sent {
-  status: number;
-  body: any;
-  headers: Record<string, unknown>;
-  queries: number;
-}
-
-/** Sends a write (JSON unless `raw` is given) and reads the answer. Issue 14: credentials go here. */
-export async function send(app: FastifyInstance, method: string, url: string, body?: unknown, headers: Record<string, string> = {}, raw?: string): Promise<Sent> {
-  const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));
-  const response = await app.inject({
-    method: method as any,
-    url,
-    payload,
-    headers: { ...(payload !== undefined && raw === undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-  });
-  const timing = /desc="(\d+) queries"/.exec(String(response.headers['server-timing']));
-  return { status: response.statusCode, body: response.body ? response.json() : undefined, headers: response.headers, queries: Number(timing?.[1]) };
-}
+import { send } from '../helpers/writes.js';
 
 const pointers = (body: any) => body.errors.map((e: any) => e.pointer).sort();
 
