@@ -43,27 +43,41 @@ export async function measureAll(servers: ChildServer[], plan: LoadPlan, progres
   for (const scenario of SCENARIOS) {
     for (const pageSize of PAGE_SIZES) {
       const key = scenarioKey(scenario, pageSize);
-      const path = scenarioPath(scenario, pageSize);
-      for (const server of servers) server.resetPeakRss();
-      for (const server of servers) {
-        await drive(server.baseUrl + path, plan.warmupSeconds, plan.connections);
-        await settle(server);
-        progress.tick(plan.warmupSeconds, `${key} warm-up ${server.name}`);
-      }
-      const samples = new Map<ChildServer, Sample[]>(servers.map((s) => [s, []]));
-      for (let round = 0; round < plan.rounds; round++) {
-        for (const server of rotate(servers, round)) {
-          const cpuBefore = server.cpuMs();
-          const result = await drive(server.baseUrl + path, plan.roundSeconds, plan.connections);
-          samples.get(server)!.push({ ...result, cpuMs: server.cpuMs() - cpuBefore });
-          await settle(server);
-          progress.tick(plan.roundSeconds, `${key} round ${round + 1}/${plan.rounds} ${server.name}`);
-        }
-      }
-      for (const server of servers) results[server.name][key] = summarize(samples.get(server)!, server.peakRssMb());
+      const measured = await measurePath(servers, scenarioPath(scenario, pageSize), plan, (seconds, what) => progress.tick(seconds, `${key} ${what}`));
+      for (const server of servers) results[server.name][key] = measured.get(server)!;
     }
   }
   return results;
+}
+
+/**
+ * Drives every server on one path: each is warmed up, then the rounds
+ * alternate between servers (the order rotating each round) so that drift of
+ * the machine spreads evenly over all of them.
+ */
+export async function measurePath(
+  servers: ChildServer[],
+  path: string,
+  plan: LoadPlan,
+  tick: (seconds: number, what: string) => void = () => {},
+): Promise<Map<ChildServer, Measurement>> {
+  for (const server of servers) server.resetPeakRss();
+  for (const server of servers) {
+    await drive(server.baseUrl + path, plan.warmupSeconds, plan.connections);
+    await settle(server);
+    tick(plan.warmupSeconds, `warm-up ${server.name}`);
+  }
+  const samples = new Map<ChildServer, Sample[]>(servers.map((s) => [s, []]));
+  for (let round = 0; round < plan.rounds; round++) {
+    for (const server of rotate(servers, round)) {
+      const cpuBefore = server.cpuMs();
+      const result = await drive(server.baseUrl + path, plan.roundSeconds, plan.connections);
+      samples.get(server)!.push({ ...result, cpuMs: server.cpuMs() - cpuBefore });
+      await settle(server);
+      tick(plan.roundSeconds, `round ${round + 1}/${plan.rounds} ${server.name}`);
+    }
+  }
+  return new Map(servers.map((server) => [server, summarize(samples.get(server)!, server.peakRssMb())]));
 }
 
 interface Sample {
