@@ -27,8 +27,13 @@ function prefersMinimal(request: FastifyRequest): boolean {
   return (Array.isArray(prefer) ? prefer.join(',') : (prefer ?? '')).split(/[,;]/).some((token) => token.trim().toLowerCase() === 'return=minimal');
 }
 
-/** Sends a write's outcome: status, Location, ETag, body. (Issue 17 adds Loom-Consistency here.) */
-export function finishWrite(reply: FastifyReply, outcome: WriteOutcome): FastifyReply {
+/**
+ * Sends a write's outcome (after its transaction committed): status,
+ * Location, ETag, Idempotent-Replayed, Loom-Consistency (API.md §9: every 2xx
+ * write response, replays included), body.
+ */
+export async function finishWrite(reply: FastifyReply, outcome: WriteOutcome): Promise<FastifyReply> {
+  await reply.stampConsistency();
   reply.code(outcome.status);
   if (outcome.location) reply.header('location', outcome.location);
   if (outcome.etag) reply.header('etag', outcome.etag);

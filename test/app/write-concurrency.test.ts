@@ -61,6 +61,7 @@ await eachDatabase(t, async (t, database) => {
     const again = await send(app, 'POST', '/tags', { data: { name: 'idem' } }, { 'idempotency-key': 'k1' });
     t.equal(again.status, 201);
     t.equal(again.headers['idempotent-replayed'], 'true');
+    t.match(again.headers['loom-consistency'], /\S/, 'replays carry a consistency token too');
     t.same(again.body, first.body);
     t.equal(again.headers.etag, first.headers.etag);
     t.equal(await count(sql`select count(*) as n from tags where name = 'idem'`), 1, 'the replay wrote nothing');

@@ -30,6 +30,7 @@ await eachDatabase(t, async (t, database) => {
     t.same(created.body.data.tags.map((tag: any) => tag.name), ['orm', 'zeta'], 'tags as the include orders them');
     t.notOk(created.headers.etag, 'no strong ETag with include');
     t.equal(created.queries, 4, 'INSERT, the tag links, the article with its author, the tags');
+    t.match(created.headers['loom-consistency'], /\S/, 'a consistency token (API.md §9)');
     const read = await send(app, 'GET', `/articles/${id}?include=author,tags`);
     t.same(read.body, created.body, 'a GET shows the same');
   });
@@ -76,6 +77,7 @@ await eachDatabase(t, async (t, database) => {
     const deleted = await send(app, 'DELETE', '/articles/1');
     t.equal(deleted.status, 204);
     t.equal(deleted.body, undefined);
+    t.match(deleted.headers['loom-consistency'], /\S/);
     t.equal((await send(app, 'GET', '/articles/1')).status, 404);
     t.same(await rows(sql`select id from comments where article_id = 1`), []);
     const left = await rows(sql`select id, target_type, target_id from reactions order by id`);
@@ -100,6 +102,7 @@ await eachDatabase(t, async (t, database) => {
     });
     t.equal(bad.status, 422);
     t.equal(bad.headers['content-type'], 'application/problem+json; charset=utf-8');
+    t.notOk(bad.headers['loom-consistency'], 'failed writes carry no token');
     t.same(pointers(bad.body), ['/data/authorId', '/data/body', '/data/color', '/data/createdAt', '/data/id', '/data/isPublished', '/data/pubDate', '/data/tagIds', '/data/title'].sort());
     t.match(bad.body.errors.find((e: any) => e.pointer === '/data/id').detail, /set by the server/);
     t.match(bad.body.errors.find((e: any) => e.pointer === '/data/body').detail, /required/);
