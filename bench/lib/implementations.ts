@@ -23,6 +23,18 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
     unavailable: () => null,
   },
   {
+    name: 'raw-window',
+    entry: 'bench/raw-window/server.ts',
+    env: {},
+    unavailable: () => null,
+  },
+  {
+    name: 'kysely-json',
+    entry: 'bench/peers/kysely-json/server.ts',
+    env: {},
+    unavailable: () => null,
+  },
+  {
     name: 'loom',
     // The service's own entry (`npm start`); before it exists, a stand-in over buildApp.
     entry: (root) => (existsSync(join(root, 'src/server.ts')) ? 'src/server.ts' : 'bench/lib/loom-server.ts'),

@@ -1,4 +1,4 @@
-/** `raw`: hand-written SQL with pg, stitched by hand (started by bench/run.ts). */
+/** `raw`: the strongest hand-written SQL with pg (prepared, array rows, LATERAL top-k), stitched by hand (started by bench/run.ts). */
 import { benchDatabaseUrl, buildBenchServer, listenBenchServer } from '../lib/bench-server.js';
 import { createBenchPool } from '../lib/pool.js';
 import { rawLoaders } from './loaders.js';
