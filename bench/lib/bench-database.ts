@@ -14,15 +14,15 @@ const DEFAULT_DATABASE = 'loom_bench';
  * schema is migrated and demo data at `scale` is seeded when the tables are empty,
  * so repeated runs reuse the same data; statistics are refreshed every time.
  */
-export async function prepareBenchDatabase(scale: number, log: (line: string) => void): Promise<string> {
-  const url = process.env.DATABASE_URL ?? (await ensureDatabase(DEFAULT_SERVER, DEFAULT_DATABASE));
+export async function prepareBenchDatabase(scale: number, log: (line: string) => void, skew = false): Promise<string> {
+  const url = process.env.DATABASE_URL ?? (await ensureDatabase(DEFAULT_SERVER, skew ? `${DEFAULT_DATABASE}_skew` : DEFAULT_DATABASE));
   const database = await createDatabase({ url });
   try {
     await migrateToLatest(database.db);
     if (!(await hasDemoData(database.db))) {
-      log(`seeding demo data at scale ${scale} (once; later runs reuse it)`);
+      log(`seeding demo data at scale ${scale}${skew ? ' with skew' : ''} (once; later runs reuse it)`);
       const progress = createProgressReporter();
-      await seedDemoData(database.db, { scale, onProgress: progress.update });
+      await seedDemoData(database.db, { scale, skew, onProgress: progress.update });
       progress.finish();
     }
     // Freshly loaded tables have no planner statistics until autovacuum gets to
