@@ -112,4 +112,19 @@ await eachDatabase(t, async (t, database) => {
     t.equal(notModified.statusCode, 304);
     t.equal(notModified.headers['cache-control'], 'private, no-cache');
   });
+
+  t.test("a single object without include, fields or counts carries §5's strong ETag, and If-None-Match works with it", async (t) => {
+    const first = await app.inject('/articles/2');
+    const strong = String(first.headers.etag);
+    t.match(strong, /^"[^"]+"$/, 'strong: no W/ prefix');
+    const again = await app.inject({ url: '/articles/2', headers: { 'if-none-match': strong } });
+    t.equal(again.statusCode, 304);
+    t.equal(again.headers.etag, strong);
+    t.equal((await app.inject({ url: '/articles/2', headers: { 'if-none-match': `W/${strong}` } })).statusCode, 304, 'weak comparison');
+    t.match(String((await app.inject('/articles/2?count=comments')).headers.etag), WEAK, 'a count makes it the weak body ETag');
+    await database.db.updateTable('articles').set({ title: 'changed' }).where('id', '=', 2).execute();
+    const changed = await app.inject({ url: '/articles/2', headers: { 'if-none-match': strong } });
+    t.equal(changed.statusCode, 200, 'the row changed: the full response');
+    t.not(changed.headers.etag, strong);
+  });
 });
