@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { problems } from '../errors.js';
+import { sendProblem } from './error-handler.js';
 import { ProblemSchema } from '../serializers/response-schemas.js';
 
 const Status = z.object({ status: z.literal('ok') }).meta({ id: 'HealthStatus' });
@@ -32,9 +33,10 @@ export function registerHealth(app: FastifyInstance): void {
   app.get(
     '/health/ready',
     { schema: { tags: ['health'], summary: 'The database answers and the instance is not shutting down', response: { 200: Readiness, 503: ProblemSchema } } },
-    async (request) => {
+    async (request, reply) => {
       // Fails first thing on SIGTERM, so balancers stop sending before the listener closes.
-      if (app.draining) throw problems.shuttingDown(5);
+      // Sent, not thrown: an expected 503 is no error for the log.
+      if (app.draining) return sendProblem(reply, request, problems.shuttingDown(5));
       try {
         await sql`select 1`.execute(app.database.db);
       } catch (error) {
