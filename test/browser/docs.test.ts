@@ -1,6 +1,7 @@
 /**
  * The OpenAPI UI in a real browser: find GET /articles, "Try it out" with an
- * include, execute, and check the response the UI shows.
+ * include, execute, and check the response the UI shows; then create an
+ * article with POST /articles from the UI.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -62,4 +63,43 @@ await t.test('Try it out: GET /articles?include=tags,comments:recent5', { skip }
 
   await mkdir(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, 'docs-try-it-out.png'), fullPage: true });
+});
+
+await t.test('Try it out: POST /articles creates an article', { skip }, async (t) => {
+  const { chromium } = await import('playwright-core');
+  const database = await openPGlite();
+  t.teardown(() => database.close());
+  await insertBlog(database.db);
+  const app = await buildApp({ database });
+  t.teardown(() => app.close());
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  t.teardown(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1400, height: 2400 } });
+  await page.goto(`${address}/docs`);
+
+  // Found by method and path, whatever its operationId.
+  const operation = page.locator('.opblock.opblock-post').filter({ has: page.locator('[data-path="/articles"]') }).first();
+  await operation.locator('.opblock-summary').first().click();
+  await operation.locator('button.try-out__btn').click();
+  const editor = operation.locator('textarea.body-param__text');
+  await editor.waitFor();
+  t.match(await editor.inputValue(), /"data"/, 'the request body comes with an example');
+  await editor.fill(JSON.stringify({ data: { authorId: 2, title: 'From the docs', body: 'Written in the browser', tagIds: [4, 1] } }));
+  await operation.locator('button.execute').click();
+
+  const status = operation.locator('.responses-wrapper .live-responses-table .response .response-col_status').first();
+  await status.waitFor({ timeout: 30_000 });
+  t.match(await status.innerText(), /201/);
+  const body = JSON.parse(await operation.locator('.responses-wrapper .live-responses-table .response-col_description pre').first().innerText());
+  t.match(body.data, { title: 'From the docs', authorId: 2 });
+  const stored = await app.inject(`/articles/${body.data.id}?include=tags`);
+  t.same(stored.json().data.tags.map((tag: { name: string }) => tag.name), ['alpha', 'orm'], 'the article and its tags are in the database');
+
+  await mkdir(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, 'docs-try-it-out-post.png'), fullPage: true });
 });
