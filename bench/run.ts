@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=raw,loom] [-- --verify-only] [-- --skew]`: starts every implementation's
+ * `npm run bench [-- --quick] [-- --only=raw,loom] [-- --verify-only] [-- --skew] [-- --scenario1]`: starts every implementation's
  * server, checks that all return identical `data` for every scenario, drives
  * them with autocannon in interleaved rounds, and writes bench/results/latest.{json,md,svg}
  * (a --quick run writes quick.{json,md,svg} instead).
@@ -14,10 +14,10 @@ import { runSkewBench } from './skew/run.js';
 import { renderChart } from './lib/chart-svg.js';
 import { startChildServer, type ChildServer } from './lib/child-server.js';
 import { entryOf, IMPLEMENTATIONS } from './lib/implementations.js';
-import { measureAll, plannedWork, type LoadPlan } from './lib/measure.js';
+import { measureAll, measurePath, type Measurements, plannedWork, type LoadPlan } from './lib/measure.js';
 import { createProgressBar } from './lib/progress-bar.js';
 import { buildResults, renderMarkdown, type RunInfo } from './lib/report.js';
-import { CHART_PAGE_SIZE, SCENARIOS } from './lib/scenarios.js';
+import { CHART_PAGE_SIZE, SCENARIOS, scenarioKey, scenarioPath } from './lib/scenarios.js';
 import { verifyIdenticalData } from './lib/verify.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,7 +37,9 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       'verify-only': { type: 'boolean', default: false },
       only: { type: 'string' }, scale: { type: 'string', default: '1' },
-      skew: { type: 'boolean', default: false } },
+      skew: { type: 'boolean', default: false },
+      // Only scenario 1 at page size 50 (the targets' cell), with the full plan: ~2 min per implementation.
+      scenario1: { type: 'boolean', default: false } },
   });
   const log = (line: string) => process.stderr.write(`${line}\n`);
   if (values.skew) {
@@ -79,9 +81,16 @@ async function main(): Promise<void> {
     log('data identical for every scenario and page size');
     if (values['verify-only']) return;
 
-    const progress = createProgressBar(plannedWork(plan, servers.length));
-    const measurements = await measureAll(servers, plan, progress);
-    progress.finish();
+    let measurements: Measurements;
+    if (values.scenario1) {
+      const key = scenarioKey(SCENARIOS[0], 50);
+      const measured = await measurePath(servers, scenarioPath(SCENARIOS[0], 50), plan, (_seconds, what) => log(`${key} ${what}`));
+      measurements = Object.fromEntries(servers.map((s) => [s.name, { [key]: measured.get(s)! }]));
+    } else {
+      const progress = createProgressBar(plannedWork(plan, servers.length));
+      measurements = await measureAll(servers, plan, progress);
+      progress.finish();
+    }
 
     const results = buildResults(measurements, counts);
     const info: RunInfo = {
@@ -89,12 +98,12 @@ async function main(): Promise<void> {
       machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`,
       node: process.version,
       postgres: await postgresVersion(url),
-      plan: `${values.quick ? 'quick' : 'full'}: ${plan.connections} connections, ${plan.warmupSeconds} s warm-up, ${plan.rounds} × ${plan.roundSeconds} s interleaved rounds`,
+      plan: `${values.quick ? 'quick' : 'full'}${values.scenario1 ? ' (scenario 1 at page size 50 only)' : ''}: ${plan.connections} connections, ${plan.warmupSeconds} s warm-up, ${plan.rounds} × ${plan.roundSeconds} s interleaved rounds`,
       load: `${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
       skipped,
     };
     // A quick run is a smoke test: it must not overwrite the full run's numbers.
-    const name = values.quick ? 'quick' : 'latest';
+    const name = values.scenario1 ? `scenario1${values.quick ? '-quick' : ''}` : values.quick ? 'quick' : 'latest';
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(RESULTS, `${name}.md`), renderMarkdown(results, info));
