@@ -6,6 +6,9 @@ declare module 'autocannon' {
     duration?: number;
     timeout?: number;
     pipelining?: number;
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
   }
   interface Result {
     requests: { total: number; average: number };

@@ -55,15 +55,23 @@ export async function measureAll(servers: ChildServer[], plan: LoadPlan, progres
  * alternate between servers (the order rotating each round) so that drift of
  * the machine spreads evenly over all of them.
  */
+/** A request other than a plain GET: a write's method, headers and body. */
+export interface RequestSpec {
+  method: 'POST' | 'PATCH' | 'DELETE';
+  headers: Record<string, string>;
+  body: string;
+}
+
 export async function measurePath(
   servers: ChildServer[],
   path: string,
   plan: LoadPlan,
   tick: (seconds: number, what: string) => void = () => {},
+  request?: RequestSpec,
 ): Promise<Map<ChildServer, Measurement>> {
   for (const server of servers) server.resetPeakRss();
   for (const server of servers) {
-    await drive(server.baseUrl + path, plan.warmupSeconds, plan.connections);
+    await drive(server.baseUrl + path, plan.warmupSeconds, plan.connections, request);
     await settle(server);
     tick(plan.warmupSeconds, `warm-up ${server.name}`);
   }
@@ -71,7 +79,7 @@ export async function measurePath(
   for (let round = 0; round < plan.rounds; round++) {
     for (const server of rotate(servers, round)) {
       const cpuBefore = server.cpuMs();
-      const result = await drive(server.baseUrl + path, plan.roundSeconds, plan.connections);
+      const result = await drive(server.baseUrl + path, plan.roundSeconds, plan.connections, request);
       samples.get(server)!.push({ ...result, cpuMs: server.cpuMs() - cpuBefore });
       await settle(server);
       tick(plan.roundSeconds, `round ${round + 1}/${plan.rounds} ${server.name}`);
@@ -89,8 +97,8 @@ interface Sample {
   cpuMs: number;
 }
 
-async function drive(url: string, seconds: number, connections: number): Promise<Omit<Sample, 'cpuMs'>> {
-  const result = await autocannon({ url, connections, duration: seconds, timeout: 60 });
+async function drive(url: string, seconds: number, connections: number, request?: RequestSpec): Promise<Omit<Sample, 'cpuMs'>> {
+  const result = await autocannon({ url, connections, duration: seconds, timeout: 60, ...request });
   return {
     requests: result['2xx'],
     seconds: result.duration,
