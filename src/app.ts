@@ -100,7 +100,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   registerConsistency(app);
   registerAuth(app, { tokenCacheMs: options.tokenCacheMs });
-  await registerSwagger(app);
+  await registerSwagger(app, { resources, rateLimited: (options.rateLimitPerMinute ?? 0) > 0, plansEnabled: options.explainEnabled ?? false });
   registerHealth(app);
   registerResourceRoutes(app, resources, schemas, { rowBudget: options.rowBudget ?? 20_000 });
   registerWriteRoutes(app, resources, schemas, inputSchemas, {

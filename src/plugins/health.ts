@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { problems } from '../errors.js';
 import { sendProblem } from './error-handler.js';
-import { ProblemSchema } from '../serializers/response-schemas.js';
+import { jsonResponse, problemResponses } from '../openapi/responses.js';
 
 const Status = z.object({ status: z.literal('ok') }).meta({ id: 'HealthStatus' });
 const Readiness = z
@@ -27,12 +27,19 @@ const Readiness = z
   .meta({ id: 'ReadinessStatus' });
 
 export function registerHealth(app: FastifyInstance): void {
-  app.get('/health/live', { schema: { tags: ['health'], summary: 'The process is up', response: { 200: Status } } }, async () => ({
+  app.get('/health/live', { schema: { operationId: 'getLiveness', tags: ['health'], summary: 'The process is up', response: { 200: jsonResponse(Status, 'The process answers') } } }, async () => ({
     status: 'ok' as const,
   }));
   app.get(
     '/health/ready',
-    { schema: { tags: ['health'], summary: 'The database answers and the instance is not shutting down', response: { 200: Readiness, 503: ProblemSchema } } },
+    {
+      schema: {
+        operationId: 'getReadiness',
+        tags: ['health'],
+        summary: 'The database answers and the instance is not shutting down',
+        response: { 200: jsonResponse(Readiness, 'Ready: the primary answers; the body says where reads go'), ...problemResponses(500, 503) },
+      },
+    },
     async (request, reply) => {
       // Fails first thing on SIGTERM, so balancers stop sending before the listener closes.
       // Sent, not thrown: an expected 503 is no error for the log.

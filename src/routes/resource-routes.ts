@@ -7,7 +7,8 @@ import type { Kysely } from 'kysely';
 import { problems } from '../errors.js';
 import { bindDatabaseScope, RowBudget } from '../orm/index.js';
 import { componentName, type ResourceSchemas } from '../serializers/resource-schemas.js';
-import { pageSchema, ProblemSchema, singleSchema } from '../serializers/response-schemas.js';
+import { jsonResponse, problemResponses } from '../openapi/responses.js';
+import { pageSchema, singleSchema } from '../serializers/response-schemas.js';
 import { explainRequest } from '../plugins/query-plans.js';
 import { strongEtag } from './etag.js';
 import { loadOne, loadPage, wholeObject } from './load-resources.js';
@@ -17,7 +18,12 @@ import type { Resource } from './resources/index.js';
 
 type Resources = ReadonlyMap<string, Resource>;
 
-const errorResponses = { 400: ProblemSchema, 404: ProblemSchema, 500: ProblemSchema, 503: ProblemSchema };
+/** What a read can answer besides 200 (API.md §4): bad parameters or over budget, unknown id, the unexpected, no database. */
+const listErrors = problemResponses(400, 500, 503);
+const detailErrors = problemResponses(400, 404, 500, 503);
+
+/** `articles` → `Articles`: operation ids are client method names (`listArticles`, `getArticle`). */
+const pascal = (name: string) => name[0].toUpperCase() + name.slice(1);
 
 /** `links.next`: this request's URL with `page[after]` replaced by the next cursor. */
 function nextLink(request: FastifyRequest, path: string, cursor: string | null): string | null {
@@ -53,12 +59,13 @@ export function registerResourceRoutes(app: FastifyInstance, resources: Resource
       path,
       {
         schema: {
-          tags: ['resources'],
+          operationId: `list${pascal(resource.name)}`,
+          tags: [resource.name],
           summary: `List ${resource.name}`,
           description: resource.description,
           querystring: listQuerySchema(resource, resources),
           headers: readHeadersSchema,
-          response: { 200: pageSchema(item, `${name}Page`), ...errorResponses },
+          response: { 200: jsonResponse(pageSchema(item, `${name}Page`), `A page of ${resource.name}; links.next continues it`), ...listErrors },
         },
       },
       async (request) => {
@@ -72,12 +79,13 @@ export function registerResourceRoutes(app: FastifyInstance, resources: Resource
       `${path}/:id`,
       {
         schema: {
-          tags: ['resources'],
+          operationId: `get${name}`,
+          tags: [resource.name],
           summary: `One ${name.toLowerCase()} by id`,
           params: IdParams,
           querystring: detailQuerySchema(resource, resources),
           headers: readHeadersSchema,
-          response: { 200: singleSchema(item, `${name}Single`), ...errorResponses },
+          response: { 200: jsonResponse(singleSchema(item, `${name}Single`), `The ${name.toLowerCase()}`), ...detailErrors },
         },
       },
       async (request, reply) => {

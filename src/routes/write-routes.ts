@@ -6,9 +6,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { emptyResponse, jsonResponse, problemResponses } from '../openapi/responses.js';
 import type { InputSchemas } from '../serializers/input-schemas.js';
 import { componentName, type ResourceSchemas } from '../serializers/resource-schemas.js';
-import { ProblemSchema, singleSchema } from '../serializers/response-schemas.js';
+import { singleSchema } from '../serializers/response-schemas.js';
 import { detailQuerySchema, IdParams } from './query-schemas.js';
 import { parseDetailRequest, parseId } from './request-parser.js';
 import type { Resource } from './resources/index.js';
@@ -19,7 +20,6 @@ import { writeTransaction, type WriteTransactionOptions } from './write-transact
 
 type Resources = ReadonlyMap<string, Resource>;
 
-const problemsOf = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, ProblemSchema]));
 
 /** `Prefer: return=minimal` (RFC 7240): answer 204 without a body. */
 function prefersMinimal(request: FastifyRequest): boolean {
@@ -84,14 +84,17 @@ export function registerWriteRoutes(
     const single = singleSchema(schemas.get(resource.name)!, `${name}Single`);
     const input = inputs.get(resource.name)!;
     const path = `/${resource.name}`;
-    const tags = ['resources'];
+    const tags = [resource.name];
     const querystring = detailQuerySchema(resource, resources);
-    const noContent = z.null().describe('No Content');
+    // A strong ETag only for the whole object (without include and fields, API.md §5); the consistency token on every 2xx (§9).
+    const written = { headers: ['Loom-Consistency' as const], optionalHeaders: ['ETag' as const] };
+    const created = { headers: ['Location' as const, 'Loom-Consistency' as const], optionalHeaders: ['ETag' as const, 'Idempotent-Replayed' as const] };
 
     scope.post(
       path,
       {
         schema: {
+          operationId: `create${name}`,
           tags,
           summary: `Create one ${name.toLowerCase()}`,
           querystring,
@@ -100,7 +103,11 @@ export function registerWriteRoutes(
             'idempotency-key': z.string().min(1).max(255).optional().describe('Makes a retry safe: the first response is kept 24 h and replayed (Idempotent-Replayed: true) for the same key and request'),
             prefer: z.string().optional().describe('return=minimal: 204 with Location, no body'),
           }),
-          response: { 201: single, 204: noContent, ...problemsOf(400, 409, 413, 415, 422, 500, 503) },
+          response: {
+            201: jsonResponse(single, `Created: the new ${name.toLowerCase()} as GET /${resource.name}/{id} shows it`, created),
+            204: emptyResponse('Created (Prefer: return=minimal): no body', created),
+            ...problemResponses(400, 409, 413, 415, 422, 500, 503),
+          },
         },
       },
       async (request, reply) => {
@@ -114,12 +121,17 @@ export function registerWriteRoutes(
       `${path}/:id`,
       {
         schema: {
+          operationId: `update${name}`,
           tags,
           summary: `Change fields of one ${name.toLowerCase()}`,
           params: IdParams,
           querystring,
           body: z.object({ data: input.patch }),
-          response: { 200: single, 204: noContent, ...problemsOf(400, 404, 409, 412, 413, 415, 422, 500, 503) },
+          response: {
+            200: jsonResponse(single, `The changed ${name.toLowerCase()}`, written),
+            204: emptyResponse('Changed (Prefer: return=minimal): no body', written),
+            ...problemResponses(400, 404, 409, 412, 413, 415, 422, 500, 503),
+          },
         },
       },
       async (request, reply) => {
@@ -134,10 +146,14 @@ export function registerWriteRoutes(
       `${path}/:id`,
       {
         schema: {
+          operationId: `delete${name}`,
           tags,
           summary: `Delete one ${name.toLowerCase()} with what cascades from it`,
           params: IdParams,
-          response: { 204: noContent, ...problemsOf(400, 404, 412, 500, 503) },
+          response: {
+            204: emptyResponse('Deleted, with what cascades from it', { headers: ['Loom-Consistency'] }),
+            ...problemResponses(400, 404, 412, 500, 503),
+          },
         },
       },
       async (request, reply) => {

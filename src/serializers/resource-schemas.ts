@@ -33,8 +33,9 @@ function scalarSchema(name: string, field: ScalarField): z.ZodType {
 function relationSchema(relation: RelationShape, schemas: ResourceSchemas): z.ZodType {
   const targets = relation.targets.map((name) => schemas.get(name)!);
   if (relation.load === 'toMany') return z.array(targets[0]).optional();
-  const one = targets.length === 1 ? targets[0] : z.union(targets);
-  return (relation.nullable ? one.nullable() : one).optional();
+  // One flat anyOf for a nullable generic target (Article, Comment or null), not a union nested in a nullable.
+  const branches = relation.nullable ? [...targets, z.null()] : targets;
+  return (branches.length === 1 ? branches[0] : z.union(branches)).optional();
 }
 
 function countsSchema(resource: Resource, resources: ReadonlyMap<string, Resource>): z.ZodType {

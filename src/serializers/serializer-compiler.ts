@@ -52,5 +52,7 @@ export function compileStringifier(schema: z.ZodType): (data: unknown) => string
 
 /** Fastify `serializerCompiler` for zod response schemas. */
 export function serializerCompiler({ schema }: { schema: unknown }): (data: unknown) => string {
-  return compileStringifier(schema as z.ZodType);
+  // A bodiless response's declaration (src/openapi/responses.ts) has no schema to compile.
+  if (!(schema instanceof z.ZodType)) return JSON.stringify;
+  return compileStringifier(schema);
 }

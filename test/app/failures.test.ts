@@ -1,5 +1,6 @@
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
+import { problemResponses } from '../../src/openapi/responses.js';
 import { createDatabase } from '../../src/db/database.js';
 import { eachDatabase } from '../helpers/databases.js';
 import { insertBlog } from './blog.fixture.js';
@@ -26,7 +27,7 @@ await eachDatabase(t, async (t, database) => {
   t.test('an unexpected error is a 500 with the request id and no internals', async (t) => {
     const app = await buildApp({ database });
     t.teardown(() => app.close());
-    app.get('/boom', async () => {
+    app.get('/boom', { schema: { operationId: 'boom', response: problemResponses(500) } }, async () => {
       throw new Error('secret detail: select * from authors');
     });
     const response = await app.inject('/boom');

@@ -34,7 +34,7 @@ await t.test('Try it out: GET /articles?include=tags,comments:recent5', { skip }
   const page = await browser.newPage({ viewport: { width: 1400, height: 2400 } });
   await page.goto(`${address}/docs`);
 
-  const operation = page.locator('#operations-resources-get_articles');
+  const operation = page.locator('#operations-articles-listArticles');
   await operation.locator('.opblock-summary').first().click();
   const include = operation.locator('tr[data-param-name="include"]');
   await include.waitFor();
