@@ -161,7 +161,9 @@ export function finishDocument(options: DocumentOptions) {
     const used = new Set<UsedHeader>();
     for (const { path, method, operation } of operations(document)) {
       const rateLimited = options.rateLimited && !path.startsWith('/health/');
-      // A bad token is a 401 on every route (src/plugins/auth.ts), before the route runs.
+      // Checked on every route before it runs: a malformed Loom-Consistency token is a 400
+      // (src/plugins/consistency.ts), a bad bearer token a 401 (src/plugins/auth.ts).
+      operation.responses[400] ??= problemResponseDocument(400);
       operation.responses[401] ??= problemResponseDocument(401);
       if (rateLimited) operation.responses[429] ??= problemResponseDocument(429);
       if (method === 'get' && operation.responses[200]) {
@@ -198,7 +200,7 @@ function declareConditionalGet(operation: Json): void {
 }
 
 /** A problem response as it appears in the document (for statuses the finisher adds itself). */
-function problemResponseDocument(status: 401 | 404 | 429): Json {
+function problemResponseDocument(status: 400 | 401 | 404 | 429): Json {
   const { description, headers } = problemResponses(status)[status];
   return { description, headers: { ...headers }, content: { [PROBLEM_MEDIA_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } } };
 }

@@ -48,6 +48,11 @@ export const HEADERS = {
     required: true,
     schema: { type: 'string', enum: ['true'] },
   },
+  'Loom-Consistency': {
+    description: 'The commit\'s WAL position: send it back on a read to see this write (API.md §9).',
+    required: true,
+    schema: { type: 'string', pattern: '^[0-9A-F]{1,8}/[0-9A-F]{1,8}$' },
+  },
   'Retry-After': { description: 'Seconds to wait before retrying.', required: true, schema: { type: 'integer', minimum: 0 } },
   'WWW-Authenticate': { description: 'The authentication scheme to use: `Bearer`.', required: true, schema: text },
   'X-RateLimit-Limit': { description: 'Requests allowed per client per minute.', required: true, schema: { type: 'integer', minimum: 0 } },

@@ -57,7 +57,11 @@ export function emptyResponse(description: string, options: HeaderOptions = {}):
 
 /** When each error status happens, as the document says it, and the headers it carries. */
 const PROBLEMS: Record<number, { description: string; headers?: HeaderName[] }> = {
-  400: { description: 'Bad request: a parameter is invalid (each one is named in `errors`), or the response would be over the budget (narrow the include it names).' },
+  400: {
+    description:
+      'Bad request: a parameter is invalid (each one is named in `errors`), the response would be over the budget (narrow the include it names), ' +
+      'or the Loom-Consistency header is malformed.',
+  },
   401: { description: 'Missing, invalid or revoked bearer token.', headers: ['WWW-Authenticate'] },
   403: { description: 'The token\'s principal may not do this.' },
   404: { description: 'No such resource, or not visible to this principal.' },
