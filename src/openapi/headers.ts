@@ -42,7 +42,7 @@ export const HEADERS = {
     schema: { type: 'string', enum: ['no-cache', 'private, no-cache'] },
   },
   Vary: { description: 'Always names `Authorization`: responses differ by principal.', required: true, schema: { type: 'string', pattern: 'Authorization' } },
-  Location: { description: 'The path of the resource this request created: `/{resource}/{id}`.', schema: text },
+  Location: { description: 'The path of the resource this request created: `/{resource}/{id}`.', required: true, schema: text },
   'Idempotent-Replayed': {
     description: '`true` when this is the kept response of an earlier request with the same Idempotency-Key; nothing was written.',
     required: true,
