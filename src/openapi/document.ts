@@ -25,6 +25,8 @@ const isDeclaration = (entry: unknown): entry is ResponseDeclaration =>
 
 /** The per-route transform: the zod transform, plus descriptions, headers and bodiless responses. */
 export function transformRoute(input: RouteTransformInput): ReturnType<typeof jsonSchemaTransform> {
+  // A route without a schema declares nothing to document (the service has none; tests add some).
+  if (!input.schema) return { schema: { hide: true }, url: input.url } as ReturnType<typeof jsonSchemaTransform>;
   const response = (input.schema as Json | undefined)?.response as Json | undefined;
   if (!response) return jsonSchemaTransform(input);
   const withBody = Object.fromEntries(Object.entries(response).filter(([, entry]) => !isDeclaration(entry) || entry.content));
