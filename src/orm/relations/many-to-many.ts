@@ -38,13 +38,10 @@ export class ManyToMany extends Relation {
   }
 
   /** Without conditions on the target, the junction rows alone are counted (an index-only scan of its primary key). */
-  override correlated(alias: string, parentKey: RawBuilder<unknown>, targetNeeded: boolean): CorrelatedRows {
-    if (targetNeeded) return super.correlated(alias, parentKey, targetNeeded);
+  override correlated(alias: string, targetNeeded: boolean): CorrelatedRows {
+    if (targetNeeded) return super.correlated(alias, targetNeeded);
     const { table, sourceColumn } = this.through;
-    return {
-      from: sql`${sql.table(table)} as ${sql.id(alias)}`,
-      where: [sql`${sql.ref(`${alias}.${sourceColumn}`)} = ${parentKey}`],
-    };
+    return { from: sql`${sql.table(table)} as ${sql.id(alias)}`, key: sql.ref(`${alias}.${sourceColumn}`), where: [] };
   }
 
   /**

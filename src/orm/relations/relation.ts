@@ -30,6 +30,8 @@ export interface KeyRestriction {
 /** See `Relation.correlated`. */
 export interface CorrelatedRows {
   from: RawBuilder<unknown>;
+  /** The parent key of each row. */
+  key: RawBuilder<unknown>;
   where: RawBuilder<unknown>[];
 }
 
@@ -87,18 +89,17 @@ export abstract class Relation {
   abstract restriction(keys: readonly unknown[]): KeyRestriction;
 
   /**
-   * The rows of this relation that belong to one parent of an outer query,
-   * for a correlated subquery (a count): the FROM clause, reading the target
-   * as `alias`, and the conditions that tie it to `parentKey` (the outer
-   * parent's key column). With `targetNeeded` false a kind may leave the
+   * This relation's rows for a correlated subquery or a grouped join (a
+   * count): the FROM clause, reading the target as `alias`; the key
+   * expression that holds each row's parent key; and the conditions on the
+   * rows other than the key. With `targetNeeded` false a kind may leave the
    * target table out (a many-to-many counts its junction rows).
    */
-  correlated(alias: string, parentKey: RawBuilder<unknown>, _targetNeeded: boolean): CorrelatedRows {
+  correlated(alias: string, _targetNeeded: boolean): CorrelatedRows {
     const restriction = this.restriction([]);
     const join = restriction.join ? sql` ${restriction.join(alias)}` : sql``;
-    const where = [sql`${restriction.keyColumn(alias)} = ${parentKey}`];
-    if (restriction.where) where.push(restriction.where(alias));
-    return { from: sql`${sql.table(this.target!.meta.table)} as ${sql.id(alias)}${join}`, where };
+    const where = restriction.where ? [restriction.where(alias)] : [];
+    return { from: sql`${sql.table(this.target!.meta.table)} as ${sql.id(alias)}${join}`, key: restriction.keyColumn(alias), where };
   }
 
   /** The queryset used when a lookup gives none. */

@@ -26,6 +26,8 @@ export class JoinSet {
   readonly annotations = new Map<string, ResolvedColumn>();
   /** The annotations a filter or an ordering named (see `annotation`). */
   readonly namedAnnotations = new Set<string>();
+  /** How many times a filter or an ordering read an annotation. */
+  annotationReads = 0;
 
   constructor(
     readonly model: Model<any, any>,
@@ -65,7 +67,10 @@ export class JoinSet {
   /** The value of annotation `name` as a column, noting that the query's conditions or ordering use it; undefined when there is none. */
   annotation(name: string): ResolvedColumn | undefined {
     const column = this.annotations.get(name);
-    if (column) this.namedAnnotations.add(name);
+    if (column) {
+      this.namedAnnotations.add(name);
+      this.annotationReads++;
+    }
     return column;
   }
 

@@ -184,14 +184,24 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
     return { as, slot: selections.length - 1 };
   });
 
-  const where: RawBuilder<unknown>[] = spec.filters.map((filter) => compileFilter(joins, filter));
+  /** Filters that name no annotation: they may narrow the rows enough that probing beats grouping (below). */
+  let plainFilters = 0;
+  const where: RawBuilder<unknown>[] = spec.filters.map((filter) => {
+    const reads = joins.annotationReads;
+    const compiled = compileFilter(joins, filter);
+    if (joins.annotationReads === reads) plainFilters++;
+    return compiled;
+  });
   const restriction = spec.restriction;
   const order = orderKeys(joins, spec.ordering);
   const extraJoin = restriction?.join ? sql` ${restriction.join(BASE)}` : sql``;
+  // A count the query filters or sorts on is joined: grouped when the whole table is read (every
+  // row must be counted to sort it), LATERAL for a prefetch's parents or a filtered query.
+  const wholeTable = !restriction && plainFilters === 0;
   const lateralJoins: RawBuilder<unknown>[] = [];
   annotations.forEach((annotation, i) => {
     const named = joins.namedAnnotations.has(annotation.name);
-    if (named) lateralJoins.push(annotation.lateral);
+    if (named) lateralJoins.push(wholeTable ? annotation.grouped : annotation.lateral);
     const { as, slot } = annotationSlots[i];
     selections[slot] = sql`${named ? annotation.column.ref : annotation.scalar} as ${sql.id(as)}`;
   });
