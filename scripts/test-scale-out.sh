@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run test:scale-out: the tests that need a real hot standby (test/scale-out/).
 # Makes one with scripts/replica.sh (unless TEST_REPLICA_URL names one already),
-# runs them on the local PostgreSQL and the replica, then removes the replica
+# runs them on the local PostgreSQL and the replica (and the HAProxy rolling restarts,
+# TEST_ROLLING_RESTART=0 skips them), then removes the replica
 # (KEEP_REPLICA=1 keeps it for the next run). Extra arguments go to tap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,4 +15,4 @@ if [ -z "${TEST_REPLICA_URL:-}" ]; then
   TEST_REPLICA_URL=$(scripts/replica.sh up | tail -n1)
   export TEST_REPLICA_URL
 fi
-npx tap test/scale-out/*.test.ts "$@"
+TEST_ROLLING_RESTART=${TEST_ROLLING_RESTART:-1} npx tap test/scale-out/*.test.ts "$@"

@@ -150,8 +150,11 @@ export class Fleet {
       '  balance roundrobin',
       '  option httpchk GET /health/ready',
       '  http-check expect status 200',
-      // Out after one failed check (500 ms apart), back after two good ones.
-      '  default-server inter 500ms fall 1 rise 2',
+      // Out after two failed checks (the second 250 ms after the first), back after two good
+      // ones. A check may take 2 s: on a loaded machine a 500 ms timeout marked healthy
+      // instances down, and with one draining that briefly left none (HAProxy's own 503s).
+      '  timeout check 2s',
+      '  default-server inter 500ms fastinter 250ms fall 2 rise 2',
       ...servers,
       'frontend stats',
       `  bind 127.0.0.1:${this.#statsPort}`,

@@ -1,5 +1,5 @@
 /**
- * `node --import tsx scripts/scale-out/rolling-restart.ts [--pgbouncer] [--instances=3] [--connections=30] [--grace=2000]`
+ * `node --import tsx scripts/scale-out/rolling-restart.ts [--pgbouncer] [--instances=3] [--connections=30] [--grace=3000]`
  *
  * Three loom instances (`npm start`) behind HAProxy with health checks on
  * `/health/ready`, autocannon driving GETs through HAProxy, and every instance
@@ -19,7 +19,7 @@ const { values } = parseArgs({
     pgbouncer: { type: 'boolean', default: false },
     instances: { type: 'string', default: '3' },
     connections: { type: 'string', default: '30' },
-    grace: { type: 'string', default: '2000' },
+    grace: { type: 'string', default: '3000' },
     'pool-max': { type: 'string', default: '5' },
     scale: { type: 'string', default: '0.1' },
     'admin-url': { type: 'string', default: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
@@ -96,7 +96,7 @@ try {
   console.log(JSON.stringify(summary, null, 2));
   const exits = [...restarts.map((r) => r.exitCode), ...finalExits];
   const problems = [
-    non2xx > 0 && `${non2xx} non-2xx responses`,
+    non2xx > 0 && `${non2xx} non-2xx responses (${JSON.stringify(Object.fromEntries(statuses))})`,
     errors.size > 0 && `socket errors ${JSON.stringify(Object.fromEntries(errors))}`,
     result.timeouts > 0 && `${result.timeouts} timeouts`,
     exits.some((code) => code !== 0) && `exit codes ${exits.join(', ')}`,
