@@ -97,6 +97,7 @@ if (!process.env.TEST_DATABASE_URL || !REPLICA_ADMIN_URL) {
     const back = Date.now();
     await until('reads are back on the replica', async () => (await readiness(loom)).reads === 'replica', 15_000);
     t.ok(Date.now() - back <= 10_000, 'back on the replica within 10 s of it answering again');
+    t.comment(`reads back on the replica ${Date.now() - back} ms after it answered again`);
     stopped = true;
     await Promise.all(readers);
     t.same([...statuses.keys()], [200], `every read succeeded (${JSON.stringify(Object.fromEntries(statuses))})`);
@@ -107,12 +108,15 @@ if (!process.env.TEST_DATABASE_URL || !REPLICA_ADMIN_URL) {
     t.equal(loom.reads.monitor!.pollMs, 250, 'polled at half the allowed lag');
     await replica.pause();
     const { id } = await write('Barbara Liskov');
+    const written = Date.now();
     await until('the replica is reported lagging', async () => (await readiness(loom)).replica.state === 'lagging', 10_000);
+    t.comment(`reads left the paused replica ${Date.now() - written} ms after the first write it did not replay (limit 500 ms)`);
     t.match(await readiness(loom), { status: 'ok', reads: 'primary' });
     t.equal(await status(loom, `/authors/${id}`), 200, 'read on the primary: the new row is there');
     await replica.resume();
     const resumed = Date.now();
     await until('reads are back on the replica', async () => (await readiness(loom)).reads === 'replica', 15_000);
     t.ok(Date.now() - resumed <= 10_000, 'back within 10 s of catching up');
+    t.comment(`reads back on the replica ${Date.now() - resumed} ms after replay resumed`);
   });
 }
