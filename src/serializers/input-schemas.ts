@@ -25,8 +25,12 @@ type Message = (issue: { input?: unknown }) => string;
 /** "is required" for a missing member, else what was expected and what came. */
 function expecting(what: string): Message {
   return (issue) => {
-    if (issue.input === undefined) return `required (${what})`;
-    const got = issue.input === null ? 'null' : Array.isArray(issue.input) ? 'an array' : `a ${typeof issue.input}`;
+    const input = issue.input;
+    if (input === undefined) return `required (${what})`;
+    // Ids are read as JavaScript numbers (src/db/database.ts): no row has one past 2^53.
+    if (Number.isInteger(input) && !Number.isSafeInteger(input)) return `no row has id ${String(input)} (ids stay below 2^53)`;
+    const type = typeof input;
+    const got = input === null ? 'null' : Array.isArray(input) ? 'an array' : type === 'object' || type === 'undefined' ? `an ${type}` : `a ${type}`;
     return `expected ${what}, got ${got}`;
   };
 }
