@@ -2,15 +2,19 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type { Model } from '../model.js';
 import { distinctKeys, sliceFormFor } from './per-parent-slice.js';
 import { compileSelect, type CompiledSelect, type SelectSpec, type SlotName, sliceLimit } from './select.js';
+import { filterBinds } from './where.js';
 
 /** A SELECT ready to run, with how to hydrate its rows. */
 export interface ExecutableSelect extends Omit<CompiledSelect, 'query'> {
   query: CompiledQuery<Record<string, unknown>>;
 }
 
-/** Stands for a varying value in a template's parameter list. */
+/** Stands for a varying value in a template's parameter list (a filter value: its index in filterBinds' values). */
 class Slot {
-  constructor(readonly name: SlotName) {}
+  constructor(
+    readonly name: SlotName,
+    readonly index = 0,
+  ) {}
 }
 
 interface SelectTemplate extends Omit<CompiledSelect, 'query'> {
@@ -26,19 +30,20 @@ interface SelectTemplate extends Omit<CompiledSelect, 'query'> {
 const MAX_SHAPES_PER_MODEL = 256;
 const templates = new WeakMap<Model<any, any>, Map<string, SelectTemplate>>();
 
-const slotBind = (slot: SlotName) => new Slot(slot);
-
 /**
  * Everything that decides a SELECT's SQL text, but not its bound values;
- * undefined when the spec cannot be reused (filters: their SQL depends on
- * their values, e.g. `is null` for null; or a restriction of unknown shape).
+ * undefined when the spec cannot be reused (a count's filter, whose values are
+ * compiled in; or a restriction of unknown shape). Filters count by their
+ * shape (`filterShape`: which lookups, and what their values decide in the
+ * SQL, e.g. `is null` for null).
  */
-function shapeKey(spec: SelectSpec): string | undefined {
-  if (spec.filters.length > 0 || spec.annotations.some(([, count]) => count.filters.length > 0)) return undefined;
+function shapeKey(spec: SelectSpec, filterShape: string): string | undefined {
+  if (spec.annotations.some(([, count]) => count.filters.length > 0)) return undefined;
   const shape = spec.restriction ? spec.restriction.shape : '';
   if (shape === undefined) return undefined;
   return JSON.stringify([
     shape,
+    filterShape,
     spec.ordering,
     spec.only ?? null,
     spec.defer,
@@ -53,8 +58,10 @@ function shapeKey(spec: SelectSpec): string | undefined {
   ]);
 }
 
-function slotValue(spec: SelectSpec, slot: SlotName): unknown {
-  switch (slot) {
+function slotValue(spec: SelectSpec, slot: Slot, filterValues: readonly unknown[]): unknown {
+  switch (slot.name) {
+    case 'filter':
+      return filterValues[slot.index];
     case 'keys':
       return distinctKeys(spec.restriction!.keys);
     case 'low':
@@ -70,6 +77,8 @@ function slotValue(spec: SelectSpec, slot: SlotName): unknown {
 }
 
 function templateOf(spec: SelectSpec, db: Kysely<any>): SelectTemplate {
+  let filters = 0;
+  const slotBind = (slot: SlotName) => new Slot(slot, slot === 'filter' ? filters++ : 0);
   const { query, nodes, parentKeyAlias, versionAlias } = compileSelect(spec, slotBind);
   const { sql, parameters } = query.compile(db);
   return { sql, parameters, nodes, parentKeyAlias, versionAlias };
@@ -77,9 +86,9 @@ function templateOf(spec: SelectSpec, db: Kysely<any>): SelectTemplate {
 
 /**
  * Compiles `spec` for `db`. The SQL text of a query shape (model, ordering,
- * fields, joins, restriction kind, which slice bounds) is built once and
- * reused with this run's keys and bounds; a spec with filters is compiled
- * afresh. All loom's databases are PostgreSQL (the same compiler), so one
+ * fields, joins, restriction kind, which slice bounds, the filters' shape) is
+ * built once and reused with this run's keys, bounds and filter values
+ * (compiling a filtered SELECT afresh cost ~30x reusing one). All loom's databases are PostgreSQL (the same compiler), so one
  * template serves every database.
  *
  * ```ts
@@ -88,7 +97,8 @@ function templateOf(spec: SelectSpec, db: Kysely<any>): SelectTemplate {
  * ```
  */
 export function executableSelect(spec: SelectSpec, db: Kysely<any>): ExecutableSelect {
-  const key = shapeKey(spec);
+  const binds = filterBinds(spec.filters);
+  const key = shapeKey(spec, binds.shape);
   if (key === undefined) {
     const { query, nodes, parentKeyAlias, versionAlias } = compileSelect(spec);
     return { query: query.compile(db), nodes, parentKeyAlias, versionAlias };
@@ -101,7 +111,7 @@ export function executableSelect(spec: SelectSpec, db: Kysely<any>): ExecutableS
     if (shapes.size >= MAX_SHAPES_PER_MODEL) shapes.clear();
     shapes.set(key, template);
   }
-  const parameters = template.parameters.map((value) => (value instanceof Slot ? slotValue(spec, value.name) : value));
+  const parameters = template.parameters.map((value) => (value instanceof Slot ? slotValue(spec, value, binds.values) : value));
   return {
     query: CompiledQuery.raw(template.sql, parameters) as CompiledQuery<Record<string, unknown>>,
     nodes: template.nodes,

@@ -54,7 +54,7 @@ export interface CompiledSelect {
 }
 
 /** The values a SELECT binds that vary between runs of one query shape. */
-export type SlotName = 'keys' | 'low' | 'high' | 'cap' | 'limit' | 'offset';
+export type SlotName = 'keys' | 'low' | 'high' | 'cap' | 'limit' | 'offset' | 'filter';
 
 /**
  * What the compiler binds for a slot: the value itself by default, or a
@@ -184,11 +184,13 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
     return { as, slot: selections.length - 1 };
   });
 
+  // Filter values are bound in filterBinds' order ('filter' slots of a template).
+  const bindFilter = (value: unknown) => bind('filter', value);
   /** Filters that name no annotation: they may narrow the rows enough that probing beats grouping (below). */
   let plainFilters = 0;
   const where: RawBuilder<unknown>[] = spec.filters.map((filter) => {
     const reads = joins.annotationReads;
-    const compiled = compileFilter(joins, filter);
+    const compiled = compileFilter(joins, filter, bindFilter);
     if (joins.annotationReads === reads) plainFilters++;
     return compiled;
   });

@@ -97,59 +97,119 @@ function escapeLike(value: unknown): string {
   return String(value).replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-function condition(column: ResolvedColumn, lookup: Lookup, raw: unknown): RawBuilder<unknown> {
-  const ref = column.ref;
+/**
+ * What a lookup binds, in order, and the shape of its SQL: the part of the
+ * SQL text its value decides (`= $1` or `is null`, `= any($1)` or `false`).
+ * compileFilter and filterBinds both build on it, so a compiled filter's
+ * parameters can be refilled from new values of the same shape.
+ */
+function lookupBinds(lookup: Lookup, raw: unknown): { shape: string; values: unknown[] } {
   const value = plain(raw);
   switch (lookup) {
     case 'exact':
-      return value === null || value === undefined ? sql`${ref} is null` : sql`${ref} = ${value}`;
+      return value === null || value === undefined ? { shape: 'null', values: [] } : { shape: '=', values: [value] };
     case 'in': {
       const list = [...(value as Iterable<unknown>)].map(plain);
-      if (list.length === 0) return sql`false`;
-      return sql`${ref} = any(${list}::${sql.raw(ARRAY_TYPE[column.kind])})`;
+      return list.length === 0 ? { shape: 'none', values: [] } : { shape: 'in', values: [list] };
     }
-    case 'gt':
-      return sql`${ref} > ${value}`;
-    case 'gte':
-      return sql`${ref} >= ${value}`;
-    case 'lt':
-      return sql`${ref} < ${value}`;
-    case 'lte':
-      return sql`${ref} <= ${value}`;
     case 'isnull':
-      return value ? sql`${ref} is null` : sql`${ref} is not null`;
+      return { shape: value ? 'null' : 'notnull', values: [] };
     case 'contains':
-      return sql`${ref} like ${`%${escapeLike(value)}%`}`;
     case 'icontains':
-      return sql`${ref} ilike ${`%${escapeLike(value)}%`}`;
+      return { shape: lookup, values: [`%${escapeLike(value)}%`] };
     case 'startswith':
-      return sql`${ref} like ${`${escapeLike(value)}%`}`;
+      return { shape: lookup, values: [`${escapeLike(value)}%`] };
+    default:
+      return { shape: lookup, values: [value] };
   }
 }
 
-/** Compiles a filter tree to SQL, joining the relations it walks. */
-export function compileFilter(joins: JoinSet, node: FilterNode): RawBuilder<unknown> {
+const COMPARISONS: Partial<Record<Lookup, string>> = { gt: '>', gte: '>=', lt: '<', lte: '<=', contains: 'like', icontains: 'ilike', startswith: 'like' };
+
+function condition(column: ResolvedColumn, lookup: Lookup, raw: unknown, param: BindFilterValue): RawBuilder<unknown> {
+  const ref = column.ref;
+  const { shape, values } = lookupBinds(lookup, raw);
+  switch (shape) {
+    case 'null':
+      return sql`${ref} is null`;
+    case 'notnull':
+      return sql`${ref} is not null`;
+    case 'none':
+      return sql`false`;
+    case '=':
+      return sql`${ref} = ${param(values[0])}`;
+    case 'in':
+      return sql`${ref} = any(${param(values[0])}::${sql.raw(ARRAY_TYPE[column.kind])})`;
+    default:
+      return sql`${ref} ${sql.raw(COMPARISONS[lookup]!)} ${param(values[0])}`;
+  }
+}
+
+/** How a filter value is bound: itself, or a marker of a reusable template (select-template.ts). */
+export type BindFilterValue = (value: unknown) => unknown;
+
+const bindItself: BindFilterValue = (value) => value;
+
+/** The lookup a filter key names (`title__icontains` → icontains; `title` → exact). */
+function lookupOf(parts: readonly string[]): Lookup {
+  const last = parts[parts.length - 1];
+  return parts.length > 1 && LOOKUP_SET.has(last) ? (last as Lookup) : 'exact';
+}
+
+/**
+ * The shape of filters' SQL (what their values decide in it) and the values
+ * they bind, in the order compileFilter binds them: without building SQL, so
+ * a compiled query of the same shape can be reused with these values.
+ */
+export function filterBinds(nodes: readonly FilterNode[]): { shape: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const walk = (node: FilterNode): string => {
+    switch (node.kind) {
+      case 'lookups':
+        return `{${Object.entries(node.lookups)
+          .map(([key, value]) => {
+            const binds = lookupBinds(lookupOf(key.split('__')), value);
+            values.push(...binds.values);
+            return `${key}:${binds.shape}`;
+          })
+          .join(',')}}`;
+      case 'and':
+      case 'or':
+        return `${node.kind}(${node.children.map(walk).join(',')})`;
+      case 'not':
+        return `not(${walk(node.child)})`;
+      case 'row':
+        values.push(...node.values.map(plain));
+        return `row(${node.fields.join(',')}${node.op})`;
+    }
+  };
+  const shape = nodes.map(walk).join(';');
+  return { shape, values };
+}
+
+/** Compiles a filter tree to SQL, joining the relations it walks; `param` binds each value (filterBinds' order). */
+export function compileFilter(joins: JoinSet, node: FilterNode, param: BindFilterValue = bindItself): RawBuilder<unknown> {
   switch (node.kind) {
     case 'lookups': {
       const parts = Object.entries(node.lookups).map(([key, value]) => {
         const { column, lookup } = splitLookup(joins, key);
-        return condition(column, lookup, value);
+        return condition(column, lookup, value, param);
       });
       return parts.length ? sql`(${sql.join(parts, sql` and `)})` : sql`true`;
     }
     case 'and':
     case 'or': {
       if (node.children.length === 0) return node.kind === 'and' ? sql`true` : sql`false`;
-      const parts = node.children.map((child) => compileFilter(joins, child));
+      const parts = node.children.map((child) => compileFilter(joins, child, param));
       return sql`(${sql.join(parts, node.kind === 'and' ? sql` and ` : sql` or `)})`;
     }
     case 'row': {
       const columns = node.fields.map((name) => resolveColumn(joins, name.split('__')).ref);
-      const values = node.values.map((value) => sql`${plain(value)}`);
+      const values = node.values.map((value) => sql`${param(plain(value))}`);
       return sql`((${sql.join(columns)}) ${sql.raw(node.op)} (${sql.join(values)}))`;
     }
     case 'not':
       // `is not true` keeps rows where the condition is NULL, as Django's exclude() does.
-      return sql`((${compileFilter(joins, node.child)}) is not true)`;
+      return sql`((${compileFilter(joins, node.child, param)}) is not true)`;
   }
 }
