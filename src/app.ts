@@ -16,6 +16,7 @@ import { registerHealth } from './plugins/health.js';
 import { registerHttpCaching } from './plugins/http-caching.js';
 import { registerQueryPlans } from './plugins/query-plans.js';
 import { registerServerTiming } from './plugins/server-timing.js';
+import { registerSession } from './plugins/session.js';
 import { registerSwagger } from './plugins/swagger.js';
 import { registerResourceRoutes } from './routes/resource-routes.js';
 import { registerWriteRoutes } from './routes/write-routes.js';
@@ -96,16 +97,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     database: options.database,
     reads: await ReadRouter.start(options.database, options.readReplica, options.readReplicaMaxLagMs ?? 5000),
     ownsDatabase: options.ownsDatabase ?? false,
+  });
+  registerSession(app, {
+    database: options.database,
+    rowBudget: options.rowBudget ?? 20_000,
     statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
   });
   registerConsistency(app);
   registerAuth(app, { tokenCacheMs: options.tokenCacheMs });
   await registerSwagger(app, { resources, rateLimited: (options.rateLimitPerMinute ?? 0) > 0, plansEnabled: options.explainEnabled ?? false });
   registerHealth(app);
-  registerResourceRoutes(app, resources, schemas, { rowBudget: options.rowBudget ?? 20_000 });
-  registerWriteRoutes(app, resources, schemas, inputSchemas, {
-    rowBudget: options.rowBudget ?? 20_000,
-    statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
-  });
+  registerResourceRoutes(app, resources, schemas);
+  registerWriteRoutes(app, resources, schemas, inputSchemas);
   return app;
 }

@@ -21,7 +21,7 @@ import { createDatabase } from '../../src/db/database.js';
 import { DEFAULT_SERVER, ensureDatabase } from '../lib/bench-database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { Author } from '../../src/models/index.js';
-import { captureQueries, prefetchRelatedObjects, type ModelInstance } from '../../src/orm/index.js';
+import { prefetchRelatedObjects, type ModelInstance, Session } from '../../src/orm/index.js';
 
 const SIZES = [1_000, 10_000, 100_000];
 const ARTICLES_PER_AUTHOR = 2;
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     await fillOnce(database.pool!);
     const results: SizeResult[] = [];
     for (const parents of SIZES) {
-      results.push(await measure(database.db, parents, runs));
+      results.push(await measure(database, parents, runs));
       const r = results[results.length - 1];
       process.stderr.write(`${parents} parents: ${r.medianMs.toFixed(1)} ms, ${r.usPerParent.toFixed(2)} µs/parent, ${r.heapMb.toFixed(1)} MB\n`);
     }
@@ -65,18 +65,21 @@ async function main(): Promise<void> {
   }
 }
 
-async function measure(db: import('kysely').Kysely<any>, parents: number, runs: number): Promise<SizeResult> {
+async function measure(database: import('../../src/db/database.js').Database, parents: number, runs: number): Promise<SizeResult> {
   const times: number[] = [];
   const cpuTimes: number[] = [];
   let last: { queries: number; maxParameters: number; children: number; heapMb: number } | undefined;
   // Run 0 warms the JIT and PostgreSQL's cache and is not counted.
   for (let run = 0; run <= runs; run++) {
-    const authors = (await Author.objects.using(db).filter({ id__lte: parents }).orderBy('id')) as (ModelInstance & Record<string, any>)[];
+    const session = new Session(database);
+    const authors = (await Author.objects.using(session).filter({ id__lte: parents }).orderBy('id')) as (ModelInstance & Record<string, any>)[];
     collectGarbage();
     const heapBefore = process.memoryUsage().heapUsed;
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
-    const { capture } = await captureQueries(() => prefetchRelatedObjects(authors, { db }, 'articles'));
+    const before = session.count;
+    await prefetchRelatedObjects(authors, { session }, 'articles');
+    const capture = { count: session.count - before, queries: session.queries.slice(before) };
     const cpu = process.cpuUsage(cpuBefore);
     if (run > 0) {
       times.push(performance.now() - started);

@@ -26,6 +26,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { createDatabase } from '../../src/db/database.js';
 import { Article, Comment, Tag } from '../../src/models/index.js';
+import { Session } from '../../src/orm/index.js';
 import { buildBenchServer } from '../lib/bench-server.js';
 import { createBenchPool } from '../lib/pool.js';
 import { rawLoaders } from '../raw/loaders.js';
@@ -62,24 +63,24 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const ops = Number(values.ops);
   const database = await createDatabase({ url: URL, poolMax: 10 });
-  const db = database.db;
+  const session = new Session(database);
   const pool = createBenchPool(URL);
   const app = await buildApp({ database });
   const rawApp = buildBenchServer({ name: 'raw', loaders: rawLoaders(pool), close: async () => undefined });
   await rawApp.ready();
-  const ids = (await Article.objects.using(db).orderBy('id').slice(0, 51)).map((a) => a.id as number);
+  const ids = (await Article.objects.using(session).orderBy('id').slice(0, 51)).map((a) => a.id as number);
   const tags = Article.meta.relations.tags;
   const comments = Article.meta.relations.comments;
 
   const cases: Record<string, Operation> = {
     'loom request': () => injectOk(app),
     'raw request': () => injectOk(rawApp),
-    'loom page': () => Article.objects.using(db).orderBy('id').slice(0, 51).selectRelated('author', 'category').fetch(),
+    'loom page': () => Article.objects.using(session).orderBy('id').slice(0, 51).selectRelated('author', 'category').fetch(),
     'raw page': () => raw.articlePage(pool, 51, { author: true, category: true }),
-    'loom tags': () => Tag.objects.using(db).restrictTo(tags.restriction(ids)).fetch(),
+    'loom tags': () => Tag.objects.using(session).restrictTo(tags.restriction(ids)).fetch(),
     'raw tags': () => raw.tagsByArticle(pool, ids),
     'loom recent5': () =>
-      Comment.objects.using(db).orderBy('-createdAt', '-id').slice(0, 5).restrictTo(comments.restriction(ids)).fetch(),
+      Comment.objects.using(session).orderBy('-createdAt', '-id').slice(0, 5).restrictTo(comments.restriction(ids)).fetch(),
     'raw recent5': () => raw.recentCommentsByArticle(pool, ids, 5),
   };
   const only = values.only?.split(',');

@@ -4,8 +4,8 @@
  * relation of every row is loaded on touch (fetch mode 'one'), one query per
  * row and relation — the N+1 that prefetching exists to remove.
  */
-import type { Kysely } from 'kysely';
-import { load, type ModelInstance } from '../../src/orm/index.js';
+import type { Database } from '../../src/db/database.js';
+import { load, type ModelInstance, Session } from '../../src/orm/index.js';
 import { Article, Author } from '../../src/models/index.js';
 import { toPage, type ScenarioLoaders } from '../lib/bench-server.js';
 import { instanceJson } from '../lib/instance-json.js';
@@ -16,8 +16,9 @@ type Row = ModelInstance & Record<string, any>;
 const list = (resource: 'tags' | 'comments' | 'articles', rows: Iterable<unknown>) =>
   [...rows].map((row) => instanceJson(resource, row as object));
 
-async function firstPage(db: Kysely<any>, model: typeof Article | typeof Author, pageSize: number) {
-  const rows = (await model.objects.using(db).orderBy('id').slice(0, pageSize + 1)) as Row[];
+/** The first page, on a session of its own: the lazy loads of its rows run through it too. */
+async function firstPage(database: Database, model: typeof Article | typeof Author, pageSize: number) {
+  const rows = (await model.objects.using(new Session(database)).orderBy('id').slice(0, pageSize + 1)) as Row[];
   return toPage(rows as (Row & { id: number })[], pageSize);
 }
 
@@ -27,11 +28,11 @@ async function recentPublished(author: Row): Promise<JsonObject[]> {
 }
 
 /** The naive (N+1) implementation of every benchmark scenario. */
-export function naiveLoaders(db: Kysely<any>): ScenarioLoaders {
+export function naiveLoaders(database: Database): ScenarioLoaders {
   return {
     articles: {
       'author,category,tags,comments:recent5': async (pageSize) => {
-        const { items, nextAfterId } = await firstPage(db, Article, pageSize);
+        const { items, nextAfterId } = await firstPage(database, Article, pageSize);
         const data = [];
         for (const article of items) {
           const json = instanceJson('articles', article);
@@ -45,7 +46,7 @@ export function naiveLoaders(db: Kysely<any>): ScenarioLoaders {
         return { data, nextAfterId };
       },
       tags: async (pageSize) => {
-        const { items, nextAfterId } = await firstPage(db, Article, pageSize);
+        const { items, nextAfterId } = await firstPage(database, Article, pageSize);
         const data = [];
         for (const article of items) {
           data.push({ ...instanceJson('articles', article), tags: list('tags', (await load(article, 'tags')) as Row[]) });
@@ -53,7 +54,7 @@ export function naiveLoaders(db: Kysely<any>): ScenarioLoaders {
         return { data, nextAfterId };
       },
       'author.articles:recent5': async (pageSize) => {
-        const { items, nextAfterId } = await firstPage(db, Article, pageSize);
+        const { items, nextAfterId } = await firstPage(database, Article, pageSize);
         const data = [];
         for (const article of items) {
           const author = (await load(article, 'author')) as Row;
@@ -65,7 +66,7 @@ export function naiveLoaders(db: Kysely<any>): ScenarioLoaders {
     },
     authors: {
       'articles.comments': async (pageSize) => {
-        const { items, nextAfterId } = await firstPage(db, Author, pageSize);
+        const { items, nextAfterId } = await firstPage(database, Author, pageSize);
         const data = [];
         for (const author of items) {
           const articles = [];

@@ -6,4 +6,4 @@ import { naiveLoaders } from './loaders.js';
 
 const database = await createDatabase({ url: benchDatabaseUrl(), poolMax: Number(process.env.DB_POOL_MAX ?? 10) });
 countQueriesOn(database.pool!);
-await listenBenchServer(buildBenchServer({ name: 'naive', loaders: naiveLoaders(database.db), close: () => database.close() }));
+await listenBenchServer(buildBenchServer({ name: 'naive', loaders: naiveLoaders(database), close: () => database.close() }));

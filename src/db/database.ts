@@ -1,6 +1,6 @@
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { logQuery } from '../orm/query-capture.js';
+import { type ConnectionSource, pgConnections, pgliteConnection } from './connection.js';
 import { PipeliningClient } from './pipelining-client.js';
 import { parseTimestamptz, TIMESTAMPTZ_OID } from './timestamp-parser.js';
 
@@ -22,7 +22,10 @@ export interface DatabaseOptions {
 }
 
 export interface Database {
+  /** Builds and compiles queries; migrations and scripts run on it. The ORM runs SQL through a Session. */
   db: Kysely<any>;
+  /** A connection for a session (src/orm/session.ts): one of the pool's, or the PGlite handle. */
+  connect: ConnectionSource;
   kind: DatabaseKind;
   /** The pg pool (postgres only), for health checks and metrics. */
   pool?: pg.Pool;
@@ -56,7 +59,7 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
       max: options.poolMax ?? 10,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
       types: pgTypes(),
-      // Opens read snapshots on the same write as their first query (see pipelining-client.ts).
+      // Sends a session's BEGIN with its first query and a level's reads together (see pipelining-client.ts).
       Client: PipeliningClient,
       ...options.pool,
     });
@@ -69,8 +72,8 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
     // client emit 'error' with no listener. The request's next query then fails as
     // "not queryable" (unreachable), and the pool discards the client on release.
     pool.on('connect', (client) => client.on('error', () => {}));
-    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }), log: logQuery });
-    return { db, kind: 'postgres', pool, close: () => db.destroy() };
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+    return { db, connect: pgConnections(pool), kind: 'postgres', pool, close: () => db.destroy() };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const pglite = await PGlite.create({
@@ -78,12 +81,12 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
     loadDataDir: options.loadDataDir,
     parsers: { [INT8_OID]: (value: string) => Number(value) },
   });
-  const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }), log: logQuery });
+  const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
   const close = async () => {
     await db.destroy();
     // Kysely opens its driver lazily: closed before any query, it never closes
     // the PGlite it was given, and that keeps the process alive.
     if (!pglite.closed) await pglite.close();
   };
-  return { db, kind: 'pglite', pglite, close };
+  return { db, connect: pgliteConnection(pglite), kind: 'pglite', pglite, close };
 }

@@ -17,9 +17,10 @@
  * (the FK cascades run at its end), so the selects still find the articles and
  * comments that the author's deletion is about to cascade to.
  */
-import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { executeWrite } from './execute-write.js';
 import type { Model } from './model.js';
+import type { Session } from './session.js';
 
 /** Django's `(total, {model: count})`: rows deleted, per model name. */
 export interface DeleteResult {
@@ -61,8 +62,8 @@ export function compileDelete(model: Model<any, any>, where: RawBuilder<unknown>
 }
 
 /** Deletes the rows of `model` matching `where`, with their cascades, in one statement. */
-export async function deleteWhere(db: Kysely<any>, model: Model<any, any>, where: RawBuilder<unknown>): Promise<DeleteResult> {
-  const { rows } = await executeWrite(db, compileDelete(model, where));
+export async function deleteWhere(session: Session, model: Model<any, any>, where: RawBuilder<unknown>): Promise<DeleteResult> {
+  const { rows } = await executeWrite(session, compileDelete(model, where));
   const perModel: Record<string, number> = {};
   let total = 0;
   for (const [name, count] of Object.entries(rows[0] ?? {})) {

@@ -87,6 +87,6 @@ export const errors = {
   syncIterationOfUnfetched: (model: string) =>
     new RelationNotLoaded(`${model} queryset has not been evaluated; use await or for await, or prefetch it`),
   negativeSlice: () => new OrmError('Negative indexing is not supported.'),
-  noDatabase: (model: string) =>
-    new OrmError(`${model} queryset has no database; call .using(db) or bind one with Model.bind(db)`),
+  noSession: (model: string) =>
+    new OrmError(`${model} queryset has no session; call .using(session) or bind one with Model.bind(session)`),
 };

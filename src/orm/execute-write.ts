@@ -1,6 +1,6 @@
-import type { Kysely, QueryResult, RawBuilder } from 'kysely';
-import { recorded } from './database-scope.js';
+import type { QueryResult, RawBuilder } from 'kysely';
 import { IntegrityError } from './errors.js';
+import type { Session } from './session.js';
 
 const KINDS: Record<string, IntegrityError['kind']> = {
   '23505': 'unique',
@@ -23,14 +23,13 @@ export function integrityError(error: unknown): IntegrityError | undefined {
 }
 
 /**
- * Runs one write statement on `db`, recorded in the capture bound to it (so
- * it counts in Server-Timing like a read), with integrity violations raised
- * as IntegrityError.
+ * Runs one write statement through `session` (captured, so it counts in
+ * Server-Timing like a read), with integrity violations raised as
+ * IntegrityError.
  */
-export async function executeWrite<R>(db: Kysely<any>, statement: RawBuilder<R>): Promise<QueryResult<R>> {
-  const compiled = statement.compile(db);
+export async function executeWrite<R>(session: Session, statement: RawBuilder<R>): Promise<QueryResult<R>> {
   try {
-    return await recorded(db, compiled, () => db.executeQuery(compiled));
+    return await session.execute(statement);
   } catch (error) {
     throw integrityError(error) ?? error;
   }

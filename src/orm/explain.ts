@@ -1,4 +1,5 @@
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery } from 'kysely';
+import type { Session } from './session.js';
 
 export interface ExplainOptions {
   /** Run the statement and report actual times and row counts (EXPLAIN ANALYZE). Default false. */
@@ -12,19 +13,20 @@ export interface ExplainOptions {
 export type QueryPlan = Record<string, unknown>;
 
 /**
- * The plan of `sql` with its `parameters`, on `db`. With `analyze` the
- * statement runs (inside whatever transaction `db` is), so only use it on reads.
+ * The plan of `sql` with its `parameters`, through `session` (its snapshot or
+ * transaction) but not captured: EXPLAIN is a diagnosis, not data access.
+ * With `analyze` the statement runs, so only use it on reads.
  *
  * ```ts
- * await explainStatement(db, 'select * from articles where id = $1', [1])
+ * await explainStatement(session, 'select * from articles where id = $1', [1])
  * // { Plan: { 'Node Type': 'Index Scan', 'Index Name': 'articles_pkey', ... } }
  * ```
  */
-export async function explainStatement(db: Kysely<any>, sql: string, parameters: readonly unknown[], options: ExplainOptions = {}): Promise<QueryPlan> {
+export async function explainStatement(session: Session, sql: string, parameters: readonly unknown[], options: ExplainOptions = {}): Promise<QueryPlan> {
   const prefix = options.analyze ? 'explain (analyze, format json) ' : 'explain (format json) ';
-  const { rows } = await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(prefix + sql, [...parameters]));
+  const [{ rows }] = await session.executeTogether([CompiledQuery.raw(prefix + sql, [...parameters])], { capture: false });
   // The driver returns the single json column either parsed or as text.
-  const value = Object.values(rows[0])[0];
+  const value = Object.values(rows[0] as Record<string, unknown>)[0];
   const plans = (typeof value === 'string' ? JSON.parse(value) : value) as QueryPlan[];
   return plans[0];
 }

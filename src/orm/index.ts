@@ -8,7 +8,7 @@ export { ModelInstance, loaded, isLoaded, versionOf, type FetchMode } from './in
 export type { SaveOptions } from './instance-writes.js';
 export { type DeleteResult } from './collector.js';
 export { integrityError } from './execute-write.js';
-export { QuerySet, setDefaultFetchMode, getDefaultFetchMode } from './query-set.js';
+export { QuerySet, type Page } from './query-set.js';
 export { Count, CountAggregate, type Annotated, type Annotations, type CountOptions } from './count.js';
 export { explainStatement, indexesOf, type ExplainOptions, type QueryPlan } from './explain.js';
 export { Q, type FilterInput, type FilterNode, type Lookups } from './q.js';
@@ -22,8 +22,7 @@ export { genericRelation, GenericRelation } from './relations/generic-relation.j
 export { genericForeignKey, GenericForeignKey } from './relations/generic-foreign-key.js';
 export { Relation, type RelationKind, type LinkAction } from './relations/relation.js';
 export { LOOKUPS } from './sql/where.js';
-export { captureQueries, logQuery, QueryCapture, type CapturedQuery } from './query-capture.js';
+export { Session, TransactionFailed, type CapturedQuery, type Executable, type IsolationLevel, type SessionOptions, type SessionSource } from './session.js';
 export * from './errors.js';
-export { bindDatabaseScope, databaseScope, type DatabaseScope } from './database-scope.js';
-export { withRowBudget, currentRowBudget, RowBudget, RowBudgetExceeded } from './row-budget.js';
-export { assertNumQueries } from './testing.js';
+export { RowBudget, RowBudgetExceeded } from './row-budget.js';
+export { assertNumQueries, captureQueries } from './testing.js';

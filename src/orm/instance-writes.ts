@@ -4,19 +4,18 @@
  * as an instance stored as its key, saved values remembered so the next
  * `save()` writes only what changed.
  */
-import type { Kysely } from 'kysely';
 import { type DeleteResult, deleteWhere } from './collector.js';
 import { errors, OrmError } from './errors.js';
 import { executeWrite } from './execute-write.js';
 import { clearRelationCache, ModelInstance, ORIGIN, SAVED_COLUMNS, SAVED_ROW, VERSION } from './instance.js';
-import { getDefaultFetchMode } from './query-set.js';
 import type { Model } from './model.js';
+import type { Session } from './session.js';
 import { insertOne, pkEquals, updateWhere, type Values } from './sql/write.js';
 import { VERSION_ALIAS } from './sql/select.js';
 
 export interface SaveOptions {
-  /** The database (or transaction) to write to; default: the one the instance came from. */
-  using?: Kysely<any>;
+  /** The session to write through; default: the one the instance came from. */
+  using?: Session;
   /** Write only these fields (Django's update_fields); default: the fields that changed. */
   updateFields?: readonly string[];
   /** INSERT even when the primary key is set. */
@@ -69,11 +68,11 @@ export function instanceValues(instance: ModelInstance): Values {
 }
 
 /** Fills an instance from a row a write returned, and remembers it as saved. */
-export function applyWrittenRow(instance: ModelInstance, row: Values, db: Kysely<any>): void {
+export function applyWrittenRow(instance: ModelInstance, row: Values, session: Session): void {
   const model = instance.model;
   for (const name of model.meta.fieldNames) if (name in row) (instance as any)[name] = row[name];
   if (row[VERSION_ALIAS] !== undefined) instance[VERSION] = row[VERSION_ALIAS] as string;
-  instance[ORIGIN] ??= { db, peers: [instance], fetchMode: getDefaultFetchMode() };
+  instance[ORIGIN] ??= { session, peers: [instance], fetchMode: session.fetchMode };
   markSaved(instance);
 }
 
@@ -97,16 +96,16 @@ export function changedFields(instance: ModelInstance): string[] {
   return changed;
 }
 
-function databaseOf(instance: ModelInstance, using: Kysely<any> | undefined): Kysely<any> {
-  const db = using ?? instance[ORIGIN]?.db ?? instance.model.objects.db;
-  if (!db) throw errors.noDatabase(instance.model.name);
-  return db;
+function sessionOf(instance: ModelInstance, using: Session | undefined): Session {
+  const session = using ?? instance[ORIGIN]?.session ?? instance.model.objects.session;
+  if (!session) throw errors.noSession(instance.model.name);
+  return session;
 }
 
-async function insertInstance(instance: ModelInstance, db: Kysely<any>): Promise<void> {
+async function insertInstance(instance: ModelInstance, session: Session): Promise<void> {
   const values = instanceValues(instance);
-  const { rows } = await executeWrite(db, insertOne(instance.model, values));
-  applyWrittenRow(instance, rows[0], db);
+  const { rows } = await executeWrite(session, insertOne(instance.model, values));
+  applyWrittenRow(instance, rows[0], session);
 }
 
 /** Drops a cached to-one relation whose key field was changed (Django does it on assignment). */
@@ -118,11 +117,11 @@ function forgetChangedRelations(instance: ModelInstance, changed: readonly strin
 }
 
 export async function saveInstance<T extends ModelInstance>(instance: T, options: SaveOptions): Promise<T> {
-  const db = databaseOf(instance, options.using);
+  const session = sessionOf(instance, options.using);
   const model = instance.model;
   const pk = (instance as any)[model.meta.pk];
   if (options.forceInsert || pk === undefined || pk === null) {
-    await insertInstance(instance, db);
+    await insertInstance(instance, session);
     return instance;
   }
   const fields = options.updateFields ? [...options.updateFields] : changedFields(instance);
@@ -130,10 +129,10 @@ export async function saveInstance<T extends ModelInstance>(instance: T, options
   if (fields.length === 0) return instance;
   const values: Values = {};
   for (const name of fields) values[name] = (instance as any)[name] ?? null;
-  const { rows } = await executeWrite(db, updateWhere(model, values, pkEquals(model, pk), true));
+  const { rows } = await executeWrite(session, updateWhere(model, values, pkEquals(model, pk), true));
   if (rows.length === 0) {
     if (options.updateFields) throw new OrmError(`${model.name} with ${model.meta.pk} ${pk} did not update: no such row`);
-    await insertInstance(instance, db);
+    await insertInstance(instance, session);
     return instance;
   }
   instance[VERSION] = rows[0][VERSION_ALIAS] as string;
@@ -142,13 +141,13 @@ export async function saveInstance<T extends ModelInstance>(instance: T, options
   return instance;
 }
 
-export async function deleteInstance(instance: ModelInstance, using: Kysely<any> | undefined): Promise<DeleteResult> {
+export async function deleteInstance(instance: ModelInstance, using: Session | undefined): Promise<DeleteResult> {
   const model = instance.model;
   const pk = (instance as any)[model.meta.pk];
   if (pk === undefined || pk === null) {
     throw new OrmError(`${model.name} object can't be deleted because its ${model.meta.pk} attribute is set to null.`);
   }
-  const result = await deleteWhere(databaseOf(instance, using), model, pkEquals(model, pk));
+  const result = await deleteWhere(sessionOf(instance, using), model, pkEquals(model, pk));
   (instance as any)[model.meta.pk] = null;
   clearRelationCache(instance);
   instance[SAVED_ROW] = undefined;

@@ -1,12 +1,12 @@
-import type { Kysely } from 'kysely';
 import type { DeleteResult } from './collector.js';
 import { errors } from './errors.js';
 import { deleteInstance, saveInstance, type SaveOptions } from './instance-writes.js';
 import type { Model } from './model.js';
+import type { Session } from './session.js';
 
 /** Where relation caches live on an instance (select_related and prefetch results). */
 export const RELATION_CACHE = Symbol('loom.relationCache');
-/** The result an instance came from: its database, its peers and the fetch mode. */
+/** The result an instance came from: its session, its peers and the fetch mode. */
 export const ORIGIN = Symbol('loom.origin');
 /** The parent key a prefetched row was fetched for (internal). */
 export const PARENT_KEY = Symbol('loom.parentKey');
@@ -29,7 +29,7 @@ export const VERSION = Symbol('loom.version');
 export type FetchMode = 'raise' | 'one' | 'peers';
 
 export interface Origin {
-  db: Kysely<any> | undefined;
+  session: Session | undefined;
   peers: ModelInstance[];
   fetchMode: FetchMode;
 }
@@ -74,7 +74,7 @@ export class ModelInstance {
    * Deletes the row with what cascades from it (see `QuerySet.delete`); the
    * instance's primary key becomes null and its loaded relations are dropped.
    */
-  delete(options: { using?: Kysely<any> } = {}): Promise<DeleteResult> {
+  delete(options: { using?: Session } = {}): Promise<DeleteResult> {
     return deleteInstance(this, options.using);
   }
 }

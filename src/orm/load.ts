@@ -8,7 +8,7 @@ import { prefetchRelatedObjects } from './prefetch.js';
  * every instance of the same result in one query (Django 6.1's FETCH_PEERS).
  *
  * ```ts
- * const authors = await Author.objects.using(db).fetchMode('peers');
+ * const authors = await Author.objects.using(session).fetchMode('peers');
  * await load(authors[0], 'articles'); // one query, for all authors
  * ```
  */
@@ -19,7 +19,7 @@ export async function load(instance: ModelInstance, name: string): Promise<unkno
     const relation = instance.model.relation(name);
     if (mode === 'raise') throw errors.relationNotLoaded(instance.model.name, name, relation.loadHint());
     const targets = mode === 'peers' && origin?.peers.includes(instance) ? origin.peers : [instance];
-    await prefetchRelatedObjects(targets.filter((peer) => !isLoaded(peer, name)), { db: origin?.db }, name);
+    await prefetchRelatedObjects(targets.filter((peer) => !isLoaded(peer, name)), { session: origin?.session }, name);
   }
   return loaded(instance, name);
 }

@@ -1,9 +1,9 @@
-import type { Kysely } from 'kysely';
 import { errors } from './errors.js';
 import { type Field, type FieldMap, type FieldValues, snakeCase } from './fields.js';
 import { ModelInstance } from './instance.js';
 import { QuerySet } from './query-set.js';
 import type { Relation, RelationFactory } from './relations/relation.js';
+import type { Session } from './session.js';
 
 /** Metadata the query compiler and the prefetcher read. */
 export class ModelMeta {
@@ -44,7 +44,7 @@ export type InstanceOf<M> = M extends Model<infer F, infer R> ? Instance<F, R> :
  *
  * ```ts
  * const Tag = defineModel('Tag', { table: 'tags', fields: { id: field.id(), name: field.text() } });
- * await Tag.objects.using(db).filter({ name__startswith: 'o' });
+ * await Tag.objects.using(session).filter({ name__startswith: 'o' });
  * // select "t0"."id" as "f0", "t0"."name" as "f1" from "tags" as "t0" where "t0"."name" like $1 ...
  * ```
  */
@@ -52,7 +52,7 @@ export class Model<F extends FieldMap = FieldMap, R = {}> {
   readonly meta: ModelMeta;
   /** The class every instance of this model is made from. */
   readonly Instance: new () => ModelInstance;
-  #boundDb: Kysely<any> | undefined;
+  #boundSession: Session | undefined;
 
   constructor(
     readonly name: string,
@@ -64,14 +64,14 @@ export class Model<F extends FieldMap = FieldMap, R = {}> {
     (this.Instance as unknown as typeof ModelInstance).model = model;
   }
 
-  /** A QuerySet over all rows, on the bound database (if any). */
+  /** A QuerySet over all rows, on the bound session (if any). */
   get objects(): QuerySet<Instance<F, R>> {
-    return QuerySet.of<Instance<F, R>>(this, this.#boundDb);
+    return QuerySet.of<Instance<F, R>>(this, this.#boundSession);
   }
 
-  /** Binds a default database (for scripts and tests; services pass `using(db)`). */
-  bind(db: Kysely<any> | undefined): this {
-    this.#boundDb = db;
+  /** Binds a default session (for scripts; services pass `using(session)`). */
+  bind(session: Session | undefined): this {
+    this.#boundSession = session;
     return this;
   }
 

@@ -1,10 +1,9 @@
-import type { Kysely } from 'kysely';
 import { errors } from './errors.js';
 import { getRelationCache, hasRelationCache, type ModelInstance, ORIGIN, PARENT_KEY, setRelationCache } from './instance.js';
-import type { QuerySet } from './query-set.js';
+import { QuerySet } from './query-set.js';
 import type { PrefetchBatch, Relation } from './relations/relation.js';
-import { type Fetched, fetchSideBySide } from './fetch-side-by-side.js';
 import { RowBudgetExceeded } from './row-budget.js';
+import type { Session } from './session.js';
 
 /**
  * A prefetch lookup with an optional queryset and target attribute, Django's
@@ -32,8 +31,7 @@ export class Prefetch<const A extends string = string, R extends ModelInstance =
   ) {
     this.prefetchThrough = lookup;
     const parts = lookup.split('__');
-    const last = parts[parts.length - 1];
-    this.toAttr = options.toAttr && options.toAttr !== last ? options.toAttr : undefined;
+    this.toAttr = options.toAttr || undefined;
     this.prefetchTo = this.toAttr ? [...parts.slice(0, -1), this.toAttr].join('__') : lookup;
   }
 
@@ -91,19 +89,44 @@ function cachedValues(instances: ModelInstance[], attr: string): ModelInstance[]
   return next;
 }
 
+/** One lookup being walked: the instances its next level starts from. */
+interface Walker {
+  lookup: Prefetch;
+  objects: ModelInstance[];
+}
+
+/** One query (or one per generic type) of a level, owned by the first lookup that reaches its path. */
+interface LevelQuery {
+  prefetchTo: string;
+  owner: Walker;
+  relation: Relation;
+  queryset: QuerySet<any> | undefined;
+  attr: string;
+  asAttr: boolean;
+  parents: ModelInstance[];
+  batches: PrefetchBatch[];
+  /** Walkers of later lookups through the same path: they continue from its rows. */
+  sharers: Walker[];
+}
+
 /**
  * Prefetches `lookups` onto instances already loaded (Django's
- * prefetch_related_objects). Walks each lookup level by level; a level
- * already loaded (by selectRelated or an earlier lookup) runs no query, so
- * redundant lookups cost nothing.
+ * prefetch_related_objects), level by level: the queries of every lookup at
+ * one depth depend only on the level above, so they are sent together
+ * through the session (one round trip on PostgreSQL), then stored in lookup
+ * order (which is also the order the row budget is charged in). Django's
+ * bookkeeping holds: a path already loaded, by selectRelated or an earlier
+ * lookup, runs no query (`done`), the first lookup to reach a path owns it,
+ * a lookup with a queryset whose path is already taken is an error, and a
+ * Prefetch queryset's own lookups continue from its rows.
  *
  * ```ts
- * await prefetchRelatedObjects(articles, { db }, 'tags', 'author__articles');
+ * await prefetchRelatedObjects(articles, { session }, 'tags', 'author__articles');
  * ```
  */
 export async function prefetchRelatedObjects(
   instances: ModelInstance[],
-  options: { db?: Kysely<any> } | PrefetchLookup,
+  options: { session?: Session } | PrefetchLookup,
   ...lookups: PrefetchLookup[]
 ): Promise<void> {
   if (typeof options === 'string' || options instanceof Prefetch) {
@@ -111,83 +134,114 @@ export async function prefetchRelatedObjects(
     options = {};
   }
   if (instances.length === 0) return;
-  const db = options.db ?? instances[0][ORIGIN]?.db;
+  const session = options.session ?? instances[0][ORIGIN]?.session;
+  /** Django's done_queries: path → the instances loaded there. */
   const done = new Map<string, ModelInstance[]>();
-  const normalized = normalize(lookups);
-  const early = fetchFirstLevels(instances, normalized, db);
-  const queue = normalized.reverse();
-  while (queue.length) {
-    const lookup = queue.pop()!;
-    if (done.has(lookup.prefetchTo)) {
-      if (lookup.queryset) throw errors.lookupTwice(lookup.prefetchTo);
-      continue;
+  let walkers: Walker[] = normalize(lookups).map((lookup) => ({ lookup, objects: instances }));
+  for (let level = 0; walkers.length; level++) {
+    const queries: LevelQuery[] = [];
+    const claimed = new Map<string, LevelQuery>();
+    const next: Walker[] = [];
+    for (const walker of walkers) {
+      const query = planLevel(walker, level, done, claimed);
+      if (query === 'shared') continue;
+      if (query) {
+        claimed.set(query.prefetchTo, query);
+        queries.push(query);
+      } else {
+        next.push(walker);
+      }
     }
-    let objects = instances;
-    const through = lookup.prefetchThrough.split('__');
-    for (let level = 0; level < through.length; level++) {
-      if (objects.length === 0) break;
-      const prefetchTo = lookup.currentPrefetchTo(level);
-      const seen = done.get(prefetchTo);
-      if (seen) {
-        objects = seen;
-        continue;
-      }
-      const model = objects[0].model;
-      const name = through[level];
-      const relation = model.meta.relations[name];
-      const { attr, asAttr } = lookup.currentToAttr(level);
-      if (!relation) {
-        // A plain attribute holding instances (an earlier toAttr) can be walked through.
-        if (model.meta.field(name)) throw errors.notPrefetchable(model.name, name, lookup.prefetchThrough);
-        if (!objects.every((o) => Object.prototype.hasOwnProperty.call(o, name))) {
-          throw errors.prefetchNotFound(model.name, name, lookup.prefetchThrough);
-        }
-        if (level === through.length - 1) throw errors.notPrefetchable(model.name, name, lookup.prefetchThrough);
-        objects = cachedValues(objects, name);
-        continue;
-      }
-      if (asAttr && (model.meta.field(attr) || model.meta.relations[attr])) throw errors.toAttrClash(model.name, attr);
-      const toFetch = objects.filter((o) => !isFetched(o, attr, asAttr));
-      if (toFetch.length === 0) {
-        objects = cachedValues(objects, attr);
-        continue;
-      }
-      const queryset = lookup.currentQueryset(level);
-      const ready = level === 0 ? early.get(prefetchTo) : undefined;
-      early.delete(prefetchTo);
+    const takers = await QuerySet.fetchTogether(
+      queries.flatMap((query) => query.batches.map((batch) => batch.queryset)),
+      session,
+    );
+    let taken = 0;
+    for (const query of queries) {
+      const results = takers.slice(taken, (taken += query.batches.length));
+      let related: ModelInstance[];
       try {
-        objects = await prefetchOneLevel(toFetch, relation, queryset, attr, asAttr, db, ready && sameItems(ready.parents, toFetch) ? ready : undefined);
+        related = storeLevel(query, results.map((take) => take()));
       } catch (error) {
-        throw error instanceof RowBudgetExceeded ? error.withLookup(prefetchTo) : error;
+        throw error instanceof RowBudgetExceeded ? error.withLookup(query.prefetchTo) : error;
       }
-      done.set(prefetchTo, objects);
-      // Lookups of the Prefetch queryset itself run on its results, after it.
-      if (queryset?.prefetchLookups.length) {
-        for (const extra of normalize(queryset.prefetchLookups, prefetchTo).reverse()) {
-          if (!done.has(extra.prefetchTo)) queue.push(extra);
+      done.set(query.prefetchTo, related);
+      for (const walker of [query.owner, ...query.sharers]) {
+        walker.objects = related;
+        next.push(walker);
+      }
+      // Lookups of the Prefetch queryset itself continue from its rows.
+      if (query.queryset?.prefetchLookups.length) {
+        for (const extra of normalize(query.queryset.prefetchLookups, query.prefetchTo)) {
+          if (!done.has(extra.prefetchTo)) next.push({ lookup: extra, objects: related });
         }
       }
     }
+    walkers = next.filter((walker) => walker.objects.length > 0 && level + 1 < depth(walker.lookup));
   }
 }
 
-/** Runs the query (or one per generic type) for one level and stores the rows on their parents. */
-async function prefetchOneLevel(
-  parents: ModelInstance[],
-  relation: Relation,
-  queryset: QuerySet<any> | undefined,
-  attr: string,
-  asAttr: boolean,
-  db: Kysely<any> | undefined,
-  ready?: FirstLevel,
-): Promise<ModelInstance[]> {
+function depth(lookup: Prefetch): number {
+  return lookup.prefetchThrough.split('__').length;
+}
+
+/**
+ * Level `level` of one lookup: moves the walker on when the path is already
+ * loaded (returns undefined), joins a query an earlier lookup owns at this
+ * level ('shared'), or plans the query.
+ */
+function planLevel(walker: Walker, level: number, done: Map<string, ModelInstance[]>, claimed: Map<string, LevelQuery>): LevelQuery | 'shared' | undefined {
+  const { lookup, objects } = walker;
+  const through = lookup.prefetchThrough.split('__');
+  const last = level === through.length - 1;
+  const prefetchTo = lookup.currentPrefetchTo(level);
+  const seen = done.get(prefetchTo);
+  const owner = claimed.get(prefetchTo);
+  if ((seen || owner) && last && lookup.queryset) throw errors.lookupTwice(prefetchTo);
+  if (seen) {
+    walker.objects = seen;
+    return undefined;
+  }
+  if (owner) {
+    owner.sharers.push(walker);
+    return 'shared';
+  }
+  const model = objects[0].model;
+  const name = through[level];
+  const relation = model.meta.relations[name];
+  const { attr, asAttr } = lookup.currentToAttr(level);
+  if (!relation) {
+    // A plain attribute holding instances (an earlier toAttr) can be walked through.
+    if (model.meta.field(name)) throw errors.notPrefetchable(model.name, name, lookup.prefetchThrough);
+    if (!objects.every((o) => Object.prototype.hasOwnProperty.call(o, name))) {
+      throw errors.prefetchNotFound(model.name, name, lookup.prefetchThrough);
+    }
+    if (last) throw errors.notPrefetchable(model.name, name, lookup.prefetchThrough);
+    walker.objects = cachedValues(objects, name);
+    return undefined;
+  }
+  if (asAttr && (model.meta.field(attr) || model.meta.relations[attr])) throw errors.toAttrClash(model.name, attr);
+  const parents = objects.filter((o) => !isFetched(o, attr, asAttr));
+  if (parents.length === 0) {
+    walker.objects = cachedValues(objects, attr);
+    return undefined;
+  }
+  const queryset = lookup.currentQueryset(level);
+  // The queryset's own lookups run after its level, on its results.
+  const base = queryset?.prefetchLookups.length ? queryset.withoutPrefetch() : queryset;
+  const batches = relation.prefetchBatches(parents, base);
+  return { prefetchTo, owner: walker, relation, queryset, attr, asAttr, parents, batches, sharers: [] };
+}
+
+/** Stores one level's rows on their parents and gives the rows (the next level's instances). */
+function storeLevel(query: LevelQuery, results: ModelInstance[][]): ModelInstance[] {
+  const { relation, attr, asAttr, parents, batches } = query;
   const toOne = relation.toOne;
   const store = (parent: ModelInstance, rows: ModelInstance[] | undefined) => {
     const value = toOne ? (rows?.[0] ?? null) : (rows ?? []);
     if (asAttr) (parent as any)[attr] = value;
     else setRelationCache(parent, attr, value);
   };
-  const batches = ready?.batches ?? levelBatches(parents, relation, queryset, db);
   // Usually one batch holds every parent (all kinds but a generic foreign key):
   // its rows are the level's rows, and no parent can be left without a value.
   const single = batches.length === 1 && batches[0].parents.length === parents.length;
@@ -195,7 +249,7 @@ async function prefetchOneLevel(
   let related: ModelInstance[] = [];
   for (let i = 0; i < batches.length; i++) {
     const batch = batches[i];
-    const rows = ready ? (await ready.results)[i]() : await batch.queryset.fetch();
+    const rows = results[i];
     const byKey = new Map<unknown, ModelInstance[]>();
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r];
@@ -212,64 +266,4 @@ async function prefetchOneLevel(
   }
   if (assigned) for (const parent of parents) if (!assigned.has(parent)) store(parent, undefined);
   return related;
-}
-
-/** The batches (one query each) that load `relation` for `parents`, on `db` unless a queryset names its own. */
-function levelBatches(parents: ModelInstance[], relation: Relation, queryset: QuerySet<any> | undefined, db: Kysely<any> | undefined): PrefetchBatch[] {
-  // The queryset's own lookups run after its level, on its results.
-  const base = queryset?.prefetchLookups.length ? queryset.withoutPrefetch() : queryset;
-  return relation.prefetchBatches(parents, base).map((batch) => ({ ...batch, queryset: batch.queryset.using(batch.queryset.db ?? db) }));
-}
-
-/** The first level of a lookup, queried ahead of its turn. */
-interface FirstLevel {
-  parents: ModelInstance[];
-  batches: PrefetchBatch[];
-  results: Promise<Fetched<ModelInstance>[]>;
-}
-
-/**
- * The first level of every lookup only depends on the instances: those
- * queries are started together (one round trip through a pipelining
- * connection) before the lookups are walked in order. The walk then uses a
- * level's rows when it reaches it, exactly where it would have queried, so
- * the order of storing, of nested lookups and of errors stays Django's. The
- * first lookup to reach a path owns it, as in the walk. A level the walk would
- * not query (already loaded, not a relation, an error) is not started; a
- * result the walk does not use costs a query and nothing else.
- */
-function fetchFirstLevels(instances: ModelInstance[], lookups: readonly Prefetch[], db: Kysely<any> | undefined): Map<string, FirstLevel> {
-  const levels = new Map<string, Omit<FirstLevel, 'results'>>();
-  const model = instances[0].model;
-  for (const lookup of lookups) {
-    const prefetchTo = lookup.currentPrefetchTo(0);
-    if (levels.has(prefetchTo)) continue;
-    const relation = model.meta.relations[lookup.prefetchThrough.split('__')[0]];
-    const { attr, asAttr } = lookup.currentToAttr(0);
-    if (!relation || (asAttr && (model.meta.field(attr) || model.meta.relations[attr]))) {
-      levels.set(prefetchTo, { parents: [], batches: [] });
-      continue;
-    }
-    const parents = instances.filter((o) => !isFetched(o, attr, asAttr));
-    levels.set(prefetchTo, { parents, batches: parents.length ? levelBatches(parents, relation, lookup.currentQueryset(0), db) : [] });
-  }
-  const started = [...levels].filter(([, level]) => level.batches.length > 0);
-  if (started.reduce((count, [, level]) => count + level.batches.length, 0) < 2) return new Map();
-  // A failure surfaces where the walk uses the result, not here (an unused result fails nobody).
-  const all = fetchSideBySide(started.flatMap(([, level]) => level.batches.map((batch) => batch.queryset)));
-  all.catch(() => undefined);
-  const result = new Map<string, FirstLevel>();
-  let offset = 0;
-  for (const [prefetchTo, level] of started) {
-    const from = offset;
-    offset += level.batches.length;
-    const results = all.then((fetched) => fetched.slice(from, from + level.batches.length));
-    results.catch(() => undefined);
-    result.set(prefetchTo, { ...level, results });
-  }
-  return result;
-}
-
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  return a.length === b.length && a.every((item, i) => item === b[i]);
 }

@@ -1,4 +1,4 @@
-import { type CompiledQuery, type Kysely, type QueryResult, type RawBuilder, sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Annotated, Annotations, CountAggregate } from './count.js';
 import { type DeleteResult, deleteWhere } from './collector.js';
 import { errors, OrmError } from './errors.js';
@@ -13,14 +13,14 @@ import type { Model } from './model.js';
 import { prefetchRelatedObjects, type PrefetchLookup, type ToAttrs } from './prefetch.js';
 import { type FilterInput, type FilterNode, Q, toFilterNode } from './q.js';
 import type { KeyRestriction } from './relations/relation.js';
-import { databaseScope, recorded } from './database-scope.js';
-import { currentRowBudget, RowBudgetExceeded } from './row-budget.js';
+import { RowBudgetExceeded } from './row-budget.js';
+import type { Session } from './session.js';
 import { compileSelect, type CompiledSelect, type SelectSpec } from './sql/select.js';
 import { executableSelect } from './sql/select-template.js';
 
 interface QueryState {
   readonly model: Model<any, any>;
-  readonly db: Kysely<any> | undefined;
+  readonly session: Session | undefined;
   readonly filters: readonly FilterNode[];
   readonly ordering: readonly string[] | undefined;
   readonly low: number;
@@ -40,8 +40,6 @@ interface QueryState {
   readonly lock: 'update' | 'key share' | undefined;
 }
 
-let defaultFetchMode: FetchMode = 'one';
-
 /**
  * Empties a driver's row array once its rows are hydrated. Under load V8
  * pretenures the array (allocation-site pretenuring: it sees most such arrays
@@ -55,29 +53,26 @@ function releaseRows(rows: unknown[]): void {
   rows.length = 0;
 }
 
-/** Sets the fetch mode of querysets that do not choose one (tests use 'raise'). */
-export function setDefaultFetchMode(mode: FetchMode): void {
-  defaultFetchMode = mode;
+/** One SELECT ready to send, and how to turn its rows into instances (charging the row budget). */
+interface PlannedSelect {
+  session: Session | undefined;
+  query: ReturnType<typeof executableSelect>['query'] | undefined;
+  take(rows: Record<string, unknown>[]): ModelInstance[];
 }
 
-export function getDefaultFetchMode(): FetchMode {
-  return defaultFetchMode;
-}
-
-/** @internal A query ready to run and how to turn its rows into instances (see `startFetch`). */
-export interface PendingFetch<T> {
-  db: Kysely<any>;
-  /** Undefined when the rows are known without a query (a cache, no parent keys). */
-  query: CompiledQuery<Record<string, unknown>> | undefined;
-  take(rows: Record<string, unknown>[]): T[];
+/** A page of rows and whether rows follow it (see `QuerySet.page`). */
+export interface Page<T> {
+  rows: T[];
+  hasNext: boolean;
 }
 
 /**
  * An immutable, lazy, awaitable query. Every method returns a new QuerySet;
- * `await qs` runs it (plus one query per prefetched relation) and gives instances.
+ * `await qs` runs it (plus one query per prefetched relation) through its
+ * session and gives instances.
  *
  * ```ts
- * const articles = await Article.objects.using(db)
+ * const articles = await Article.objects.using(session)
  *   .filter({ isPublished: true }).orderBy('-pubDate').slice(0, 10)
  *   .selectRelated('author').prefetchRelated('tags');
  * // select ... from "articles" as "t0" inner join "authors" as "t0_1" on ... where ("t0"."is_published" = $1)
@@ -93,10 +88,10 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
   }
 
   /** @internal */
-  static of<T extends ModelInstance>(model: Model<any, any>, db: Kysely<any> | undefined): QuerySet<T> {
+  static of<T extends ModelInstance>(model: Model<any, any>, session: Session | undefined): QuerySet<T> {
     return new QuerySet<T>({
       model,
-      db,
+      session,
       filters: [],
       ordering: undefined,
       low: 0,
@@ -114,6 +109,32 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
     });
   }
 
+  /**
+   * @internal The one way a SELECT runs: each queryset is compiled (its LIMIT
+   * capped by its session's remaining row budget), the queries of one session
+   * are sent together (one round trip on PostgreSQL), and each result is
+   * taken (charged to the budget, hydrated) when the caller calls its taker,
+   * so the budget is charged in the caller's order.
+   */
+  static async fetchTogether(querysets: readonly QuerySet<any>[], fallback?: Session): Promise<(() => ModelInstance[])[]> {
+    const planned = querysets.map((queryset) => queryset.#plan(fallback));
+    const bySession = new Map<Session, PlannedSelect[]>();
+    for (const plan of planned) {
+      if (!plan.query) continue;
+      const group = bySession.get(plan.session!);
+      if (group) group.push(plan);
+      else bySession.set(plan.session!, [plan]);
+    }
+    const rows = new Map<PlannedSelect, Record<string, unknown>[]>();
+    await Promise.all(
+      [...bySession].map(async ([session, plans]) => {
+        const results = await session.executeTogether(plans.map((plan) => plan.query!));
+        plans.forEach((plan, i) => rows.set(plan, results[i].rows as Record<string, unknown>[]));
+      }),
+    );
+    return planned.map((plan) => () => plan.take(rows.get(plan) ?? []));
+  }
+
   #with<U extends ModelInstance = T>(changes: Partial<QueryState>): QuerySet<U> {
     return new QuerySet<U>({ ...this.#state, resultCache: undefined, ...changes });
   }
@@ -122,8 +143,9 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
     return this.#state.model;
   }
 
-  get db(): Kysely<any> | undefined {
-    return this.#state.db;
+  /** The session this queryset runs on (`using(session)`), if any. */
+  get session(): Session | undefined {
+    return this.#state.session;
   }
 
   /** The lookups given to prefetchRelated, for the prefetcher. @internal */
@@ -140,14 +162,9 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
     return this.#state.low > 0 || this.#state.high !== undefined;
   }
 
-  /** True when the rows are already known (evaluating runs no query). */
-  get isEvaluated(): boolean {
-    return this.#state.resultCache !== undefined;
-  }
-
-  /** Runs on `db` (a Kysely instance or transaction). */
-  using(db: Kysely<any> | undefined): QuerySet<T> {
-    return new QuerySet<T>({ ...this.#state, db });
+  /** Runs on `session`: its connection, snapshot or transaction, capture and row budget. */
+  using(session: Session | undefined): QuerySet<T> {
+    return new QuerySet<T>({ ...this.#state, session });
   }
 
   /** A copy that evaluates again (Django's `all()`); a cached relation stays cached. */
@@ -209,7 +226,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
    * on the select_related `author` instead (as `only('author__name')` scopes a field).
    *
    * ```ts
-   * const articles = await Article.objects.using(db)
+   * const articles = await Article.objects.using(session)
    *   .annotate({ commentsCount: Count('comments'), activeTags: Count('tags', { filter: { active: true } }) })
    *   .orderBy('-commentsCount');
    * articles[0].commentsCount; // number
@@ -233,7 +250,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
     return this.#with<T & ToAttrs<P>>({ prefetch: [...this.#state.prefetch, ...lookups] });
   }
 
-  /** What touching an unloaded relation on the results does: 'raise', 'one' or 'peers'. */
+  /** What touching an unloaded relation on the results does: 'raise', 'one' or 'peers' (default: the session's). */
   fetchMode(mode: FetchMode): QuerySet<T> {
     return this.#with({ fetchMode: mode });
   }
@@ -300,75 +317,98 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
     };
   }
 
-  /** The SQL and parameters this queryset runs (its first query). */
+  /** The SQL and parameters this queryset runs (its first query), compiled by its session's builder. */
   toSql(): { sql: string; parameters: readonly unknown[] } {
-    const compiled = this.compile().query.compile(this.#requireDb());
+    const compiled = this.compile().query.compile(this.#requireSession().db);
     return { sql: compiled.sql, parameters: compiled.parameters };
   }
 
   /**
    * PostgreSQL's plan of this queryset's query (without its prefetches), as
    * JSON: Django's `explain()`. With `analyze: true` the query runs and the plan
-   * carries actual times and rows.
+   * carries actual times and rows. Run through the session, not captured.
    *
    * ```ts
-   * const plan = await Article.objects.using(db).filter({ authorId: 3 }).explain();
+   * const plan = await Article.objects.using(session).filter({ authorId: 3 }).explain();
    * plan.Plan['Node Type'] // 'Bitmap Heap Scan' ... indexesOf(plan) // ['articles_author_id_pub_date_idx']
    * ```
    */
   async explain(options: ExplainOptions = {}): Promise<QueryPlan> {
-    const db = this.#requireDb();
     const { sql, parameters } = this.toSql();
-    return explainStatement(db, sql, parameters, options);
+    return explainStatement(this.#requireSession(), sql, parameters, options);
   }
 
-  #requireDb(): Kysely<any> {
-    if (!this.#state.db) throw errors.noDatabase(this.#state.model.name);
-    return this.#state.db;
+  #requireSession(fallback?: Session): Session {
+    const session = this.#state.session ?? fallback;
+    if (!session) throw errors.noSession(this.#state.model.name);
+    return session;
   }
 
-  /** Runs the query and its prefetches. */
-  async fetch(): Promise<T[]> {
-    if (this.#state.resultCache) return [...this.#state.resultCache] as T[];
-    const pending = this.startFetch();
-    const { db, query } = pending;
-    const instances = pending.take(query ? (await recorded(db, query, () => db.executeQuery(query))).rows : []);
-    if (this.#state.prefetch.length && instances.length) {
-      await prefetchRelatedObjects(instances, { db: pending.db }, ...this.#state.prefetch);
-    }
-    return instances;
-  }
-
-  /**
-   * @internal The query this queryset runs (without its prefetches), and how
-   * to turn its rows into instances. The row budget's LIMIT is taken now and
-   * the rows are counted against it in `take`, so queries that run side by side
-   * are charged in the order their results are used.
-   */
-  startFetch(): PendingFetch<T> {
+  #plan(fallback: Session | undefined): PlannedSelect {
     const cached = this.#state.resultCache;
     const restriction = this.#state.restriction;
     if (cached || (restriction && restriction.keys.length === 0)) {
-      const known = [...(cached ?? [])] as T[];
-      return { db: this.#state.db as Kysely<any>, query: undefined, take: () => known };
+      const known = [...(cached ?? [])];
+      return { session: undefined, query: undefined, take: () => known };
     }
-    const db = this.#requireDb();
-    const budget = databaseScope(db)?.budget ?? currentRowBudget();
-    const compiled = executableSelect(this.#spec(budget ? budget.remaining + 1 : undefined), db);
-    const fetchMode = this.#state.fetchMode ?? defaultFetchMode;
+    const session = this.#requireSession(fallback);
+    const budget = session.budget;
+    const compiled = executableSelect(this.#spec(budget ? budget.remaining + 1 : undefined), session.db);
+    const fetchMode = this.#state.fetchMode ?? session.fetchMode;
     return {
-      db,
+      session,
       query: compiled.query,
       take: (rows) => {
         if (budget) {
           budget.used += rows.length;
           if (budget.used > budget.limit) throw new RowBudgetExceeded(budget.limit, undefined);
         }
-        const instances = hydrate(compiled, rows, { db, peers: [], fetchMode }) as T[];
+        const instances = hydrate(compiled, rows, { session, peers: [], fetchMode });
         releaseRows(rows);
         return instances;
       },
     };
+  }
+
+  /** Runs the query and its prefetches. */
+  async fetch(): Promise<T[]> {
+    if (this.#state.resultCache) return [...this.#state.resultCache] as T[];
+    const [take] = await QuerySet.fetchTogether([this]);
+    const instances = take() as T[];
+    if (this.#state.prefetch.length && instances.length) {
+      await prefetchRelatedObjects(instances, { session: this.#state.session }, ...this.#state.prefetch);
+    }
+    return instances;
+  }
+
+  /**
+   * One page of `size` rows from the queryset's start, and whether more
+   * follow: the query asks for one look-ahead row, and the prefetches run
+   * for the page's rows only. With `segments` (keyset pagination in forms an
+   * index can bound), the rows come from each condition in turn, the next
+   * one queried only when the earlier ones ran short of `size + 1` rows.
+   *
+   * ```ts
+   * const { rows, hasNext } = await Article.objects.using(session).orderBy('-pubDate').prefetchRelated('tags').page(20);
+   * ```
+   */
+  async page(size: number, options: { segments?: readonly FilterInput[] } = {}): Promise<Page<T>> {
+    const base = this.withoutPrefetch();
+    const wanted = size + 1;
+    let all: T[] = [];
+    if (!options.segments) {
+      all = await base.slice(0, wanted).fetch();
+    } else {
+      for (const segment of options.segments) {
+        all = all.concat(await base.filter(segment).slice(0, wanted - all.length).fetch());
+        if (all.length >= wanted) break;
+      }
+    }
+    const rows = all.slice(0, size);
+    if (this.#state.prefetch.length && rows.length) {
+      await prefetchRelatedObjects(rows, { session: this.#state.session }, ...this.#state.prefetch);
+    }
+    return { rows, hasNext: all.length > size };
   }
 
   then<R1 = T[], R2 = never>(
@@ -432,9 +472,30 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
     return rows[0];
   }
 
-  /** The first row in the queryset's order (pk when unordered), or null. */
+  /**
+   * The first row in the queryset's order (pk when unordered), or null. On
+   * rows already loaded (a prefetched `.all()`) it is the first of them, with
+   * no query, as in Django.
+   */
   async first(): Promise<T | null> {
+    const cache = this.#state.resultCache;
+    if (cache) return (cache[0] as T | undefined) ?? null;
     const rows = await this.slice(0, 1).fetch();
+    return rows[0] ?? null;
+  }
+
+  /**
+   * The last row in the queryset's order, or null. On rows already loaded
+   * (a prefetched `.all()`) it is the last of them, with no query. Otherwise
+   * it counts and then loads that row (two queries: reversing the order
+   * would move NULLs, which sort last in both directions).
+   */
+  async last(): Promise<T | null> {
+    const cache = this.#state.resultCache;
+    if (cache) return (cache[cache.length - 1] as T | undefined) ?? null;
+    const count = await this.count();
+    if (count === 0) return null;
+    const rows = await this.slice(count - 1, count).fetch();
     return rows[0] ?? null;
   }
 
@@ -442,14 +503,14 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
    * Inserts one row and returns it as an instance (defaults and id filled in).
    *
    * ```ts
-   * await Tag.objects.using(db).create({ name: 'orm' });
+   * await Tag.objects.using(session).create({ name: 'orm' });
    * // insert into "tags" ("name") values ($1) returning "id" as "id", "name" as "name", "active" as "active", xmin::text as "__version"
    * ```
    */
   async create(values: Record<string, unknown>): Promise<T> {
     const instance = new this.#state.model.Instance() as T;
     Object.assign(instance, fieldValues(this.#state.model, values));
-    return saveInstance(instance, { using: this.#requireDb(), forceInsert: true });
+    return saveInstance(instance, { using: this.#requireSession(), forceInsert: true });
   }
 
   /**
@@ -459,22 +520,22 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
    * A field some rows leave out takes its declared default there.
    *
    * ```ts
-   * await Tag.objects.using(db).bulkCreate([{ name: 'a' }, { name: 'b', active: false }]);
+   * await Tag.objects.using(session).bulkCreate([{ name: 'a' }, { name: 'b', active: false }]);
    * // insert into "tags" ("name", "active") select "u"."c0", "u"."c1" from unnest($1::text[], $2::boolean[]) as u("c0", "c1") returning …
    * ```
    */
   async bulkCreate(rows: readonly (Record<string, unknown> | T)[]): Promise<T[]> {
     if (rows.length === 0) return [];
     const model = this.#state.model;
-    const db = this.#requireDb();
+    const session = this.#requireSession();
     const instances = rows.map((row) => (row instanceof ModelInstance ? row : Object.assign(new model.Instance(), fieldValues(model, row))) as T);
     const values = instances.map(instanceValues);
     const pk = model.meta.pk;
     const names = [...new Set(values.flatMap((v) => Object.keys(v)))].filter((name) => name !== pk || values.every((v) => v[pk] != null));
     if (names.length === 0) throw new OrmError(`bulkCreate on ${model.name} needs at least one field value`);
     for (const row of values) for (const name of names) if (!(name in row)) row[name] = defaultOf(model.meta.fields[name]);
-    const { rows: written } = await executeWrite(db, insertMany(model, names, values));
-    written.forEach((row, i) => applyWrittenRow(instances[i], row, db));
+    const { rows: written } = await executeWrite(session, insertMany(model, names, values));
+    written.forEach((row, i) => applyWrittenRow(instances[i], row, session));
     return instances;
   }
 
@@ -483,7 +544,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
    * matched. Instances already loaded are not changed (as in Django).
    *
    * ```ts
-   * await Article.objects.using(db).filter({ authorId: 3 }).update({ isPublished: false });
+   * await Article.objects.using(session).filter({ authorId: 3 }).update({ isPublished: false });
    * // update "articles" set "is_published" = $1 where "id" in (select "x"."f0" from (select … where "t0"."author_id" = $2 …) as "x")
    * ```
    */
@@ -492,7 +553,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
     const model = this.#state.model;
     const fields = fieldValues(model, values);
     if (Object.keys(fields).length === 0) return 0;
-    const result = await executeWrite(this.#requireDb(), updateWhere(model, fields, this.#pkIn(), false));
+    const result = await executeWrite(this.#requireSession(), updateWhere(model, fields, this.#pkIn(), false));
     return affectedRows(result);
   }
 
@@ -501,12 +562,12 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
    * collector.ts): Django's `(total, per model)` counts.
    *
    * ```ts
-   * await Article.objects.using(db).filter({ id: 1 }).delete(); // { total: 4, perModel: { Article: 1, Comment: 2, Reaction: 1 } }
+   * await Article.objects.using(session).filter({ id: 1 }).delete(); // { total: 4, perModel: { Article: 1, Comment: 2, Reaction: 1 } }
    * ```
    */
   async delete(): Promise<DeleteResult> {
     this.#assertNotSliced('delete');
-    return deleteWhere(this.#requireDb(), this.#state.model, this.#pkIn());
+    return deleteWhere(this.#requireSession(), this.#state.model, this.#pkIn());
   }
 
   /** `"id" in (select … the queryset's rows …)`: the rows a bulk write acts on. */
@@ -520,21 +581,14 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
   async count(): Promise<number> {
     if (this.#state.resultCache) return this.#state.resultCache.length;
     const { query } = this.compile();
-    const { rows } = await this.#run(sql<{ count: number }>`select count(*) as count from (${query}) as c`);
+    const { rows } = await this.#requireSession().execute(sql<{ count: number }>`select count(*) as count from (${query}) as c`);
     return Number(rows[0].count);
   }
 
   async exists(): Promise<boolean> {
     if (this.#state.resultCache) return this.#state.resultCache.length > 0;
     const { query } = this.slice(0, 1).compile();
-    const { rows } = await this.#run(sql`select 1 as one from (${query}) as e`);
+    const { rows } = await this.#requireSession().execute(sql`select 1 as one from (${query}) as e`);
     return rows.length > 0;
   }
-
-  async #run<R>(statement: RawBuilder<R>): Promise<QueryResult<R>> {
-    const db = this.#requireDb();
-    const compiled = statement.compile(db);
-    return recorded(db, compiled, () => db.executeQuery(compiled));
-  }
 }
-

@@ -1,10 +1,10 @@
-import type { Kysely } from 'kysely';
 import { errors } from './errors.js';
 import { executeWrite } from './execute-write.js';
 import { clearRelationCache, getRelationCache, hasRelationCache, ModelInstance, ORIGIN } from './instance.js';
 import type { FilterInput } from './q.js';
 import type { QuerySet } from './query-set.js';
 import type { LinkAction, Relation } from './relations/relation.js';
+import type { Session } from './session.js';
 
 /** A related row given to add/remove/set: an instance or its primary key. */
 export type RelatedKey = ModelInstance | number;
@@ -81,25 +81,25 @@ export class RelatedManager<T extends ModelInstance = ModelInstance> {
   }
 
   /** Makes the links exactly `rows`, in one statement (unlinks the others, links the new ones). */
-  set(rows: readonly RelatedKey[], options: { using?: Kysely<any> } = {}): Promise<void> {
+  set(rows: readonly RelatedKey[], options: { using?: Session } = {}): Promise<void> {
     return this.#change('set', rows, options.using);
   }
 
   /** Unlinks every row: `delete from "article_tags" where "article_id" = $1`. */
-  clear(options: { using?: Kysely<any> } = {}): Promise<void> {
+  clear(options: { using?: Session } = {}): Promise<void> {
     return this.#change('clear', [], options.using);
   }
 
-  async #change(action: LinkAction, rows: readonly RelatedKey[], using?: Kysely<any>): Promise<void> {
+  async #change(action: LinkAction, rows: readonly RelatedKey[], using?: Session): Promise<void> {
     const instance = this.instance;
-    const db = using ?? instance[ORIGIN]?.db ?? instance.model.objects.db;
-    if (!db) throw errors.noDatabase(instance.model.name);
+    const session = using ?? instance[ORIGIN]?.session ?? instance.model.objects.session;
+    if (!session) throw errors.noSession(instance.model.name);
     const targetPk = this.relation.target!.meta.pk;
     const keys = rows.map((row) => (row instanceof ModelInstance ? (row as any)[targetPk] : row));
     if ((action === 'add' || action === 'remove') && keys.length === 0) return;
     const statement = this.relation.linkStatement(action, this.relation.parentKey(instance), keys);
     try {
-      await executeWrite(db, statement);
+      await executeWrite(session, statement);
     } finally {
       clearRelationCache(instance, this.relation.name);
     }

@@ -1,9 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { OrmError } from './errors.js';
 
 /**
- * A cap on how many rows the queries of one unit of work (an HTTP request)
- * may load. Each query asks the database for at most the remaining budget
+ * A cap on how many rows the queries of one unit of work (a session, e.g.
+ * one HTTP request: `new Session(database, { rowBudget })`) may load. Each query asks the database for at most the remaining budget
  * plus one row, so an include explosion is stopped by the database, not
  * after the rows have been shipped and hydrated.
  */
@@ -29,15 +28,4 @@ export class RowBudgetExceeded extends OrmError {
   withLookup(lookup: string): RowBudgetExceeded {
     return this.lookup ? this : new RowBudgetExceeded(this.limit, lookup);
   }
-}
-
-const budgets = new AsyncLocalStorage<RowBudget>();
-
-/** Runs `fn` with a row budget: `await withRowBudget(20_000, () => qs)`. */
-export function withRowBudget<T>(limit: number, fn: () => Promise<T> | T): Promise<T> {
-  return budgets.run(new RowBudget(limit), async () => await fn());
-}
-
-export function currentRowBudget(): RowBudget | undefined {
-  return budgets.getStore();
 }

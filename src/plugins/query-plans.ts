@@ -4,12 +4,11 @@
  * `{ "plans": [{ "sql", "parameters", "plan" }] }`: PostgreSQL's plan of every
  * data statement the request ran, in order. The request runs as usual (the
  * statements after the first depend on its rows) and the plans are taken in
- * the same snapshot right after (resource-routes.ts calls `explainRequest`).
+ * the same snapshot right after, through the request's session (uncounted).
  * Off by default: plans show the schema and the data's shape, so a server
  * that does not opt in answers such a request with 404.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 import { problems } from '../errors.js';
 import { explainStatement, type QueryPlan } from '../orm/index.js';
 import { withVary } from './http-caching.js';
@@ -34,13 +33,13 @@ function wantsPlans(request: FastifyRequest): boolean {
   return (request.method === 'GET' || request.method === 'HEAD') && accept !== undefined && accept.toLowerCase().includes(PLAN_MEDIA_TYPE);
 }
 
-/** Takes the plans of the statements `request` ran so far, on `db` (its snapshot), if it asked for them. */
-export async function explainRequest(request: FastifyRequest, db: Kysely<any>): Promise<void> {
-  if (request.plans === null) return;
-  const statements = request.queryCapture?.queries ?? [];
-  for (const { sql, parameters } of statements) {
-    request.plans.push({ sql, parameters, plan: await explainStatement(db, sql, parameters) });
+/** The plans of the statements the request's session ran, taken in its snapshot (not counted). */
+async function explainRequest(request: FastifyRequest): Promise<PlannedStatement[]> {
+  const plans: PlannedStatement[] = [];
+  for (const { sql, parameters } of [...request.session.queries]) {
+    plans.push({ sql, parameters, plan: await explainStatement(request.session, sql, parameters) });
   }
+  return plans;
 }
 
 export function registerQueryPlans(app: FastifyInstance, options: { enabled: boolean }): void {
@@ -51,11 +50,12 @@ export function registerQueryPlans(app: FastifyInstance, options: { enabled: boo
     request.plans = [];
     done();
   });
-  app.addHook('preSerialization', (request, reply, payload, done) => {
-    if (request.plans === null || reply.statusCode !== 200) return done(null, payload);
+  app.addHook('preSerialization', async (request, reply, payload) => {
+    if (request.plans === null || reply.statusCode !== 200) return payload;
+    request.plans = await explainRequest(request);
     reply.serializer(JSON.stringify);
     reply.type(PLAN_MEDIA_TYPE);
-    done(null, { plans: request.plans });
+    return { plans: request.plans };
   });
   // The representation depends on Accept once plans can be asked for.
   if (options.enabled) {

@@ -12,10 +12,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.js';
 import { ApiProblem, problems } from '../errors.js';
 import { executeWrite } from '../orm/execute-write.js';
+import type { Session } from '../orm/index.js';
 import type { WriteOutcome } from './write-operations.js';
 
 /** 1..255 visible ASCII characters. */
@@ -60,22 +61,22 @@ interface KeyRow {
  * Claims the key (undefined: this request is to run) or answers from it:
  * the kept outcome to replay, or the 409 / 422 problem.
  */
-export async function claimKey(db: Kysely<any>, claim: IdempotencyClaim): Promise<WriteOutcome | undefined> {
+export async function claimKey(session: Session, claim: IdempotencyClaim): Promise<WriteOutcome | undefined> {
   const { principal, key, hash } = claim;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const inserted = await executeWrite(db, sql<{ claimed: number }>`with purged as (
+    const inserted = await executeWrite(session, sql<{ claimed: number }>`with purged as (
         delete from idempotency_keys where ctid in (
           select ctid from idempotency_keys where created_at < now() - interval ${KEPT_FOR} and not (principal = ${principal} and key = ${key}) limit ${PURGE_BATCH}))
       insert into idempotency_keys (principal, key, request_hash) values (${principal}, ${key}, ${hash})
       on conflict (principal, key) do nothing returning 1 as claimed`);
     if (inserted.rows.length) return undefined;
-    const { rows } = await executeWrite(db, sql<KeyRow>`select request_hash, status, response,
+    const { rows } = await executeWrite(session, sql<KeyRow>`select request_hash, status, response,
         created_at < now() - interval ${KEPT_FOR} as expired, created_at < now() - interval ${STALE_AFTER} as stale
       from idempotency_keys where principal = ${principal} and key = ${key} for update`);
     const row = rows[0];
     if (!row) continue; // deleted since: claim again
     if (row.expired || (row.status === null && row.stale)) {
-      await executeWrite(db, sql`update idempotency_keys set request_hash = ${hash}, status = null, response = null, created_at = now()
+      await executeWrite(session, sql`update idempotency_keys set request_hash = ${hash}, status = null, response = null, created_at = now()
         where principal = ${principal} and key = ${key}`);
       return undefined;
     }
@@ -91,12 +92,12 @@ export async function claimKey(db: Kysely<any>, claim: IdempotencyClaim): Promis
 }
 
 /** Keeps the outcome for the key, in the write's own transaction. */
-export async function completeKey(db: Kysely<any>, claim: IdempotencyClaim, outcome: WriteOutcome): Promise<void> {
-  await executeWrite(db, sql`update idempotency_keys set status = ${outcome.status}, response = ${JSON.stringify(outcome)}::jsonb
+export async function completeKey(session: Session, claim: IdempotencyClaim, outcome: WriteOutcome): Promise<void> {
+  await executeWrite(session, sql`update idempotency_keys set status = ${outcome.status}, response = ${JSON.stringify(outcome)}::jsonb
     where principal = ${claim.principal} and key = ${claim.key}`);
 }
 
 /** Gives the key up after a failed write (nothing was written: a retry may run it). */
-export async function releaseKey(db: Kysely<any>, claim: IdempotencyClaim): Promise<void> {
-  await executeWrite(db, sql`delete from idempotency_keys where principal = ${claim.principal} and key = ${claim.key} and status is null`);
+export async function releaseKey(session: Session, claim: IdempotencyClaim): Promise<void> {
+  await executeWrite(session, sql`delete from idempotency_keys where principal = ${claim.principal} and key = ${claim.key} and status is null`);
 }

@@ -1,15 +1,13 @@
 /**
  * `GET /{resource}` and `GET /{resource}/{id}` for every declared resource.
- * Handlers are a few lines: parse → load in one snapshot → envelope.
+ * Handlers are a few lines: parse → load through the request's session → envelope.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 import { problems } from '../errors.js';
-import { bindDatabaseScope, RowBudget } from '../orm/index.js';
+import type { Session } from '../orm/index.js';
 import { componentName, type ResourceSchemas } from '../serializers/resource-schemas.js';
 import { jsonResponse, problemResponses } from '../openapi/responses.js';
 import { pageSchema, singleSchema } from '../serializers/response-schemas.js';
-import { explainRequest } from '../plugins/query-plans.js';
 import { strongEtag } from './etag.js';
 import { loadOne, loadPage, wholeObject } from './load-resources.js';
 import { detailQuerySchema, IdParams, listQuerySchema, readHeadersSchema } from './query-schemas.js';
@@ -36,20 +34,15 @@ function nextLink(request: FastifyRequest, path: string, cursor: string | null):
   return `${path}?${query.toString()}`;
 }
 
-export interface ResourceRouteOptions {
-  /** Most rows one request may load across all its queries (past it: 400). */
-  rowBudget: number;
-}
-
-export function registerResourceRoutes(app: FastifyInstance, resources: Resources, schemas: ResourceSchemas, options: ResourceRouteOptions): void {
-  // The request's capture (Server-Timing) and row budget ride on its database handle.
-  const read = <T>(request: FastifyRequest, load: (db: Kysely<any>) => Promise<T>) =>
-    app.readSnapshot(async (db) => {
-      bindDatabaseScope(db, { capture: request.queryCapture ?? undefined, budget: new RowBudget(options.rowBudget) });
-      const result = await load(db);
-      await explainRequest(request, db); // only when the client asked for plans (EXPLAIN_ENABLED)
-      return result;
-    }, request.consistency);
+export function registerResourceRoutes(app: FastifyInstance, resources: Resources, schemas: ResourceSchemas): void {
+  // A read goes through the request's session, on the database the read router chooses
+  // (API.md §9): the replica when it may serve the consistency token, else the primary;
+  // a replica failure runs it again on the primary.
+  const read = <T>(request: FastifyRequest, load: (session: Session) => Promise<T>) =>
+    app.reads.read(request.consistency, async (database) => {
+      await request.session.switchTo(database);
+      return load(request.session);
+    });
   for (const resource of resources.values()) {
     const name = componentName(resource);
     const item = schemas.get(resource.name)!;
@@ -70,7 +63,7 @@ export function registerResourceRoutes(app: FastifyInstance, resources: Resource
       },
       async (request) => {
         const parsed = parseListRequest(resource, request.query as Record<string, unknown>, resources);
-        const page = await read(request, (db) => loadPage(db, resource, parsed, resources));
+        const page = await read(request, (session) => loadPage(session, resource, parsed, resources));
         return { data: page.data, links: { next: nextLink(request, path, page.nextCursor) } };
       },
     );
@@ -93,7 +86,7 @@ export function registerResourceRoutes(app: FastifyInstance, resources: Resource
         const id = parseId(resource.name, raw);
         const parsed = parseDetailRequest(resource, request.query as Record<string, unknown>, resources);
         const version = wholeObject(parsed);
-        const loaded = id === null ? undefined : await read(request, (db) => loadOne(db, resource, id, parsed, resources, { version }));
+        const loaded = id === null ? undefined : await loadOne(request.session, resource, id, parsed, resources, { version });
         if (!loaded) throw problems.notFound(resource.name, raw);
         if (loaded.version !== undefined) reply.header('etag', strongEtag(loaded.version, request.principal));
         return { data: loaded.data };

@@ -6,9 +6,8 @@
  *
  * Issue 14 fills this in; until then every write is allowed.
  */
-import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/principal.js';
-import type { ModelInstance } from '../orm/index.js';
+import type { ModelInstance, Session } from '../orm/index.js';
 import type { Resource } from './resources/index.js';
 
 export interface WriteAttempt {
@@ -19,8 +18,8 @@ export interface WriteAttempt {
   existing?: ModelInstance;
   /** The field values the body writes (create, update). */
   values?: Readonly<Record<string, unknown>>;
-  /** The write's transaction, for checks that read. */
-  db: Kysely<any>;
+  /** The request's session, in the write's transaction, for checks that read. */
+  session: Session;
 }
 
 export async function authorizeWrite(_attempt: WriteAttempt): Promise<void> {}

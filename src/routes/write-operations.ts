@@ -7,9 +7,8 @@
  * by the database itself (no check-then-write race).
  */
 import type { FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 import { problems } from '../errors.js';
-import { IntegrityError, type ModelInstance, type QuerySet, type RelatedManager, versionOf } from '../orm/index.js';
+import { IntegrityError, type ModelInstance, type QuerySet, type RelatedManager, type Session, versionOf } from '../orm/index.js';
 import { ifMatchAllows, strongEtag } from './etag.js';
 import { loadOne, wholeObject } from './load-resources.js';
 import type { ParsedRequest } from './request-parser.js';
@@ -30,7 +29,7 @@ export interface WriteOutcome {
 }
 
 export interface WriteContext {
-  db: Kysely<any>;
+  session: Session;
   request: FastifyRequest;
   resource: Resource;
   resources: Resources;
@@ -81,7 +80,7 @@ async function checkUncheckedTargets(context: WriteContext, values: Record<strin
     const fields = [...relation.keyFields(), ...Object.keys(relation.fieldChoices())];
     const target = fields.some((name) => changed.includes(name)) ? relation.uncheckedTarget(values) : undefined;
     if (!target) continue;
-    const found = await (target.model.objects as QuerySet<any>).using(context.db).filter({ pk: target.key }).only(target.model.meta.pk).selectForKeyShare().first();
+    const found = await (target.model.objects as QuerySet<any>).using(context.session).filter({ pk: target.key }).only(target.model.meta.pk).selectForKeyShare().first();
     if (!found) {
       const field = relation.keyFields()[0];
       throw problems.unprocessable([{ pointer: pointer('data', field), detail: `no ${target.model.name.toLowerCase()} with id ${String(target.key)}` }]);
@@ -94,7 +93,7 @@ async function writeLinks(context: WriteContext, instance: ModelInstance, input:
   for (const [relation, ids] of Object.entries(input.links)) {
     const manager = (instance as unknown as Record<string, RelatedManager>)[relation];
     try {
-      await manager.set(ids, { using: context.db });
+      await manager.set(ids, { using: context.session });
     } catch (error) {
       if (!(error instanceof IntegrityError) || error.kind !== 'foreignKey') throw error;
       const index = ids.indexOf(Number(error.value));
@@ -114,7 +113,7 @@ async function answer(context: WriteContext, instance: ModelInstance, status: 20
     return { status: 204, location, etag: version === undefined ? undefined : strongEtag(version, request.principal) };
   }
   const version = wholeObject(context.response);
-  const loaded = await loadOne(context.db, resource, id, context.response, context.resources, { version });
+  const loaded = await loadOne(context.session, resource, id, context.response, context.resources, { version });
   // Issue 14: a principal who may write a row they then cannot see gets a 404 from the read.
   if (!loaded) throw problems.notFound(resource.name, String(id));
   return { status, location, data: loaded.data, etag: loaded.version === undefined ? undefined : strongEtag(loaded.version, request.principal) };
@@ -122,19 +121,19 @@ async function answer(context: WriteContext, instance: ModelInstance, status: 20
 
 /** POST: insert, link, answer 201. */
 export async function createObject(context: WriteContext, input: WriteInput): Promise<WriteOutcome> {
-  const { db, resource, request } = context;
-  await authorizeWrite({ action: 'create', principal: request.principal, resource, values: input.values, db });
+  const { session, resource, request } = context;
+  await authorizeWrite({ action: 'create', principal: request.principal, resource, values: input.values, session });
   await checkUncheckedTargets(context, input.values, Object.keys(input.values));
-  const instance = await writing(resource, () => (resource.model.objects as QuerySet<any>).using(db).create(input.values));
+  const instance = await writing(resource, () => (resource.model.objects as QuerySet<any>).using(session).create(input.values));
   await writeLinks(context, instance, input);
   return answer(context, instance, 201);
 }
 
 /** The row a PATCH or DELETE acts on, locked; 404 when missing, 412 when If-Match names another version. */
 async function lockedRow(context: WriteContext, id: number | null): Promise<ModelInstance> {
-  const { db, resource, request } = context;
+  const { session, resource, request } = context;
   const raw = (request.params as { id: string }).id;
-  const row = id === null ? null : await (resource.model.objects as QuerySet<any>).using(db).filter({ pk: id }).withVersion().selectForUpdate().first();
+  const row = id === null ? null : await (resource.model.objects as QuerySet<any>).using(session).filter({ pk: id }).withVersion().selectForUpdate().first();
   if (!row) throw problems.notFound(resource.name, raw);
   const current = strongEtag(versionOf(row)!, request.principal);
   if (!ifMatchAllows(request.headers['if-match'], current)) {
@@ -149,23 +148,23 @@ async function lockedRow(context: WriteContext, id: number | null): Promise<Mode
  * so two writers holding one version cannot both succeed.
  */
 export async function updateObject(context: WriteContext, id: number | null, input: WriteInput): Promise<WriteOutcome> {
-  const { db, resource, request } = context;
+  const { session, resource, request } = context;
   const row = await lockedRow(context, id);
-  await authorizeWrite({ action: 'update', principal: request.principal, resource, existing: row, values: input.values, db });
+  await authorizeWrite({ action: 'update', principal: request.principal, resource, existing: row, values: input.values, session });
   const fields = Object.keys(input.values);
   Object.assign(row, input.values);
   await checkUncheckedTargets(context, row as unknown as Record<string, unknown>, fields);
   const touched = fields.length ? fields : request.headers['if-match'] !== undefined ? [resource.model.meta.pk] : [];
-  if (touched.length) await writing(resource, () => row.save({ using: db, updateFields: touched }));
+  if (touched.length) await writing(resource, () => row.save({ using: session, updateFields: touched }));
   await writeLinks(context, row, input);
   return answer(context, row, 200);
 }
 
 /** DELETE: the row and what cascades from it; 204. */
 export async function deleteObject(context: WriteContext, id: number | null): Promise<WriteOutcome> {
-  const { db, resource, request } = context;
+  const { session, resource, request } = context;
   const row = await lockedRow(context, id);
-  await authorizeWrite({ action: 'delete', principal: request.principal, resource, existing: row, db });
-  await row.delete({ using: db });
+  await authorizeWrite({ action: 'delete', principal: request.principal, resource, existing: row, session });
+  await row.delete({ using: session });
   return { status: 204 };
 }

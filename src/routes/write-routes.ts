@@ -16,7 +16,8 @@ import type { Resource } from './resources/index.js';
 import { claimKey, completeKey, idempotencyClaim, releaseKey } from './idempotency.js';
 import { parseWriteBody } from './write-body.js';
 import { createObject, deleteObject, updateObject, type WriteContext, type WriteOutcome } from './write-operations.js';
-import { writeTransaction, type WriteTransactionOptions } from './write-transaction.js';
+import { writeTransaction } from './write-transaction.js';
+import type { Session } from '../orm/index.js';
 
 type Resources = ReadonlyMap<string, Resource>;
 
@@ -46,24 +47,21 @@ export function registerWriteRoutes(
   resources: Resources,
   schemas: ResourceSchemas,
   inputs: ReadonlyMap<string, InputSchemas>,
-  options: WriteTransactionOptions,
 ): void {
-  const transaction = writeTransaction(app, options);
-
-  /** Runs a POST, once per Idempotency-Key when the request has one (idempotency.ts). */
-  async function once(request: FastifyRequest, work: (db: WriteContext['db']) => Promise<WriteOutcome>): Promise<WriteOutcome> {
+  /** Runs a POST, once per Idempotency-Key when the request has one (idempotency.ts); each step a transaction of the request's session. */
+  async function once(request: FastifyRequest, work: (session: Session) => Promise<WriteOutcome>): Promise<WriteOutcome> {
     const claim = idempotencyClaim(request);
-    if (!claim) return transaction(request, work);
-    const kept = await transaction(request, (db) => claimKey(db, claim));
+    if (!claim) return writeTransaction(request, work);
+    const kept = await writeTransaction(request, (session) => claimKey(session, claim));
     if (kept) return kept;
     try {
-      return await transaction(request, async (db) => {
-        const outcome = await work(db);
-        await completeKey(db, claim, outcome);
+      return await writeTransaction(request, async (session) => {
+        const outcome = await work(session);
+        await completeKey(session, claim, outcome);
         return outcome;
       });
     } catch (error) {
-      await transaction(request, (db) => releaseKey(db, claim)).catch(() => undefined);
+      await writeTransaction(request, (session) => releaseKey(session, claim)).catch(() => undefined);
       throw error;
     }
   }
@@ -76,7 +74,7 @@ export function registerWriteRoutes(
   function context(request: FastifyRequest, resource: Resource, withBody: boolean) {
     const query = request.query as Record<string, unknown>;
     const response = parseDetailRequest(resource, query, resources);
-    return (db: WriteContext['db']): WriteContext => ({ db, request, resource, resources, response: withBody && !prefersMinimal(request) ? response : undefined });
+    return (session: WriteContext['session']): WriteContext => ({ session, request, resource, resources, response: withBody && !prefersMinimal(request) ? response : undefined });
   }
 
   function registerResource(scope: FastifyInstance, resource: Resource): void {
@@ -113,7 +111,7 @@ export function registerWriteRoutes(
       async (request, reply) => {
         const make = context(request, resource, true);
         const body = parseWriteBody(request.body, resource, input, 'create');
-        return finishWrite(reply, await once(request, (db) => createObject(make(db), body)));
+        return finishWrite(reply, await once(request, (session) => createObject(make(session), body)));
       },
     );
 
@@ -138,7 +136,7 @@ export function registerWriteRoutes(
         const id = parseId(resource.name, (request.params as { id: string }).id);
         const make = context(request, resource, true);
         const body = parseWriteBody(request.body, resource, input, 'patch');
-        return finishWrite(reply, await transaction(request, (db) => updateObject(make(db), id, body)));
+        return finishWrite(reply, await writeTransaction(request, (session) => updateObject(make(session), id, body)));
       },
     );
 
@@ -159,7 +157,7 @@ export function registerWriteRoutes(
       async (request, reply) => {
         const id = parseId(resource.name, (request.params as { id: string }).id);
         const make = context(request, resource, false);
-        return finishWrite(reply, await transaction(request, (db) => deleteObject(make(db), id)));
+        return finishWrite(reply, await writeTransaction(request, (session) => deleteObject(make(session), id)));
       },
     );
   }

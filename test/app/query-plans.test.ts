@@ -9,7 +9,7 @@ import t from 'tap';
 import { sql } from 'kysely';
 import { buildApp } from '../../src/app.js';
 import { Article } from '../../src/models/index.js';
-import { indexesOf } from '../../src/orm/index.js';
+import { indexesOf, Session } from '../../src/orm/index.js';
 import { PLAN_MEDIA_TYPE } from '../../src/plugins/query-plans.js';
 import { seedDemoData } from '../../src/seed/index.js';
 import { eachDatabase } from '../helpers/databases.js';
@@ -21,10 +21,10 @@ await eachDatabase(t, async (t, database) => {
   await sql`vacuum analyze`.execute(database.db);
 
   t.test('QuerySet.explain(): the JSON plan, with actual times under analyze', async (t) => {
-    const plan = await Article.objects.using(database.db).filter({ id: 42 }).explain();
+    const plan = await Article.objects.using(new Session(database)).filter({ id: 42 }).explain();
     t.same(indexesOf(plan), ['articles_pkey']);
     t.notOk('Execution Time' in plan);
-    const analyzed = await Article.objects.using(database.db).filter({ authorId: 3 }).orderBy('-pubDate').explain({ analyze: true });
+    const analyzed = await Article.objects.using(new Session(database)).filter({ authorId: 3 }).orderBy('-pubDate').explain({ analyze: true });
     t.type(analyzed['Execution Time'], 'number');
     t.ok(indexesOf(analyzed).some((name) => name.startsWith('articles_author')), JSON.stringify(indexesOf(analyzed)));
   });

@@ -254,7 +254,7 @@ await eachDatabase(t, async (t, database) => {
     const seen: unknown[][] = [];
     const spy = await buildApp({ database });
     spy.addHook('onResponse', async (request) => {
-      for (const query of request.queryCapture?.queries ?? []) seen.push([...query.parameters]);
+      for (const query of request.session.queries) seen.push([...query.parameters]);
     });
     t.teardown(() => spy.close());
     const response = await spy.inject('/articles?include=tags,comments&page[size]=2');

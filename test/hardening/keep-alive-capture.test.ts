@@ -3,15 +3,15 @@
  * capture (Server-Timing) must end with its request. It once lived in an
  * AsyncLocalStorage, and on a keep-alive socket each request's hooks ran in
  * the async context the previous request left behind, so every capture kept
- * counting (RSS grew by ~250 MB/min under load). The capture now rides on the
- * request's own database handle (src/orm/database-scope.ts); this checks that
- * each of many requests on one socket, and of concurrent ones, counts its own
+ * counting (RSS grew by ~250 MB/min under load). The capture is now the
+ * request's own session (src/plugins/session.ts); this checks that each of
+ * many requests on one socket, and of concurrent ones, counts its own
  * queries and nothing after it ended.
  */
 import { request as httpRequest, Agent } from 'node:http';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
-import type { QueryCapture } from '../../src/orm/index.js';
+import type { Session } from '../../src/orm/index.js';
 import { insertBlog } from '../app/blog.fixture.js';
 import { eachDatabase } from '../helpers/databases.js';
 
@@ -21,9 +21,9 @@ t.test('a request capture sees only its own queries, however many requests share
   await eachDatabase(t, async (t, database) => {
     await insertBlog(database.db);
     const app = await buildApp({ database });
-    const captures: QueryCapture[] = [];
+    const captures: Session[] = [];
     app.addHook('onResponse', async (request) => {
-      captures.push(request.queryCapture!);
+      captures.push(request.session);
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     t.teardown(() => app.close());

@@ -8,15 +8,16 @@
 import t from 'tap';
 import { Article, Author, Comment, Tag } from '../../src/models/index.js';
 import { FieldError, OrmError } from '../../src/orm/errors.js';
-import { Count, Prefetch, Q, setDefaultFetchMode } from '../../src/orm/index.js';
+import { Count, Prefetch, Q, Session } from '../../src/orm/index.js';
 import { assertNumQueries } from '../../src/orm/testing.js';
 import { eachDatabase } from '../helpers/databases.js';
 import { seedFixtures } from './fixtures.js';
 
-setDefaultFetchMode('raise');
 
 t.test('annotate(Count)', async (t) => {
-  await eachDatabase(t, async (t, { db }) => {
+  await eachDatabase(t, async (t, database) => {
+    const { db } = database;
+    const session = new Session(database, { fetchMode: 'raise' });
     const fx = await seedFixtures(db);
     const countOf = <R>(rows: R[], pred: (row: R) => boolean) => rows.filter(pred).length;
     const commentsOf = (articleId: number) => countOf(fx.comments, (c) => c.articleId === articleId);
@@ -25,8 +26,8 @@ t.test('annotate(Count)', async (t) => {
     const reactionsOf = (type: string, id: number) => countOf(fx.reactions, (r) => r.targetType === type && r.targetId === id);
 
     await t.test('reverse FK, m2m (plain and filtered), generic relation: one query, typed numbers', async (t) => {
-      const rows = await assertNumQueries(t, 1, () =>
-        Article.objects.using(db).annotate({
+      const rows = await assertNumQueries(t, session, 1, () =>
+        Article.objects.using(session).annotate({
           commentsCount: Count('comments'),
           tagsCount: Count('tags'),
           activeTags: Count('tags', { filter: { active: true } }),
@@ -46,7 +47,7 @@ t.test('annotate(Count)', async (t) => {
     });
 
     await t.test('the exact SQL: counts in the query that loads the parents; the one the ordering names joined', async (t) => {
-      const qs = Article.objects.using(db)
+      const qs = Article.objects.using(session)
         .only('id')
         .annotate({ commentsCount: Count('comments'), tagsCount: Count('tags'), activeTags: Count('tags', { filter: { active: true } }), reactionsCount: Count('reactions') })
         .orderBy('-commentsCount');
@@ -76,9 +77,9 @@ t.test('annotate(Count)', async (t) => {
     });
 
     await t.test('ordering and filtering by an annotation (a keyset over a count)', async (t) => {
-      const qs = Article.objects.using(db).annotate({ n: Count('comments') });
+      const qs = Article.objects.using(session).annotate({ n: Count('comments') });
       const expected = [...fx.articles].sort((a, b) => commentsOf(b.id) - commentsOf(a.id) || a.id - b.id).map((a) => a.id);
-      const ordered = await assertNumQueries(t, 1, () => qs.orderBy('-n', 'id'));
+      const ordered = await assertNumQueries(t, session, 1, () => qs.orderBy('-n', 'id'));
       t.same(ordered.map((a) => a.id), expected);
       const first = ordered[2];
       const after = await qs
@@ -93,8 +94,8 @@ t.test('annotate(Count)', async (t) => {
 
     await t.test('a Count narrowed by a queryset (a filter preset) and on a Prefetch queryset', async (t) => {
       const published = Article.objects.filter({ isPublished: true }).orderBy('-pubDate');
-      const authors = await assertNumQueries(t, 2, () =>
-        Author.objects.using(db)
+      const authors = await assertNumQueries(t, session, 2, () =>
+        Author.objects.using(session)
           .annotate({ publishedCount: Count('articles', { queryset: published }) })
           .prefetchRelated(new Prefetch('articles', Article.objects.annotate({ commentsCount: Count('comments') }))),
       );
@@ -107,16 +108,16 @@ t.test('annotate(Count)', async (t) => {
     });
 
     await t.test('a count on a select_related instance (name with a path) and in a sliced prefetch', async (t) => {
-      const comments = await assertNumQueries(t, 1, () =>
-        Comment.objects.using(db).selectRelated('article').annotate({ article__commentsCount: Count('comments'), reactionsCount: Count('reactions') }),
+      const comments = await assertNumQueries(t, session, 1, () =>
+        Comment.objects.using(session).selectRelated('article').annotate({ article__commentsCount: Count('comments'), reactionsCount: Count('reactions') }),
       );
       for (const comment of comments) {
         t.equal((comment.article as any).commentsCount, commentsOf(comment.articleId));
         t.equal(comment.reactionsCount, reactionsOf('comment', comment.id));
         t.notOk('article__commentsCount' in comment);
       }
-      const articles = await assertNumQueries(t, 2, () =>
-        Article.objects.using(db).prefetchRelated(
+      const articles = await assertNumQueries(t, session, 2, () =>
+        Article.objects.using(session).prefetchRelated(
           new Prefetch('comments', Comment.objects.orderBy('-createdAt', '-id').slice(0, 2).annotate({ reactionsCount: Count('reactions') })),
         ),
       );
@@ -128,12 +129,12 @@ t.test('annotate(Count)', async (t) => {
         }
       }
       t.ok(seen > 0);
-      const tags = await Tag.objects.using(db).annotate({ articlesCount: Count('articles') });
+      const tags = await Tag.objects.using(session).annotate({ articlesCount: Count('articles') });
       for (const tag of tags) t.equal(tag.articlesCount, countOf(fx.articleTags, ([, id]) => id === tag.id), 'reverse m2m');
     });
 
     await t.test('errors name what would have been valid', async (t) => {
-      const articles = Article.objects.using(db);
+      const articles = Article.objects.using(session);
       t.throws(() => articles.annotate({ n: Count('author') }).toSql(), { name: 'FieldError', message: /comments, reactions, tags/ });
       t.throws(() => articles.annotate({ n: Count('nope') }).toSql(), FieldError);
       t.throws(() => articles.annotate({ title: Count('comments') }).toSql(), /conflicts with a field/);

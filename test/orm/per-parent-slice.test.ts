@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import t from 'tap';
 import { Article, Author, Comment, Tag } from '../../src/models/index.js';
 import type { Model } from '../../src/orm/index.js';
-import { Prefetch, captureQueries, setDefaultFetchMode } from '../../src/orm/index.js';
+import { Prefetch, captureQueries, Session } from '../../src/orm/index.js';
 import { Count } from '../../src/orm/count.js';
 import { toFilterNode, type FilterInput } from '../../src/orm/q.js';
 import { compileSelect, type SelectSpec } from '../../src/orm/sql/select.js';
@@ -17,7 +17,6 @@ import { LATERAL_MAX_PARENTS, sliceFormFor } from '../../src/orm/sql/per-parent-
 import { eachDatabase } from '../helpers/databases.js';
 import { type Fixtures, seedFixtures } from './fixtures.js';
 
-setDefaultFetchMode('raise');
 
 interface Case {
   name: string;
@@ -121,7 +120,9 @@ async function run(db: Kysely<any>, s: SelectSpec) {
 }
 
 t.test('LATERAL top-k returns what the window returned', async (t) => {
-  await eachDatabase(t, async (t, { db }) => {
+  await eachDatabase(t, async (t, database) => {
+    const { db } = database;
+    const session = new Session(database, { fetchMode: 'raise' });
     const fx = await seedFixtures(db);
     for (const c of CASES) {
       await t.test(c.name, async (t) => {
@@ -141,8 +142,8 @@ t.test('LATERAL top-k returns what the window returned', async (t) => {
     }
 
     await t.test('through the ORM: a sliced Prefetch runs the LATERAL form, a huge parent set the window', async (t) => {
-      const { capture } = await captureQueries(async () =>
-        Author.objects.using(db).prefetchRelated(new Prefetch('articles', Article.objects.orderBy('-pubDate').slice(0, 2))),
+      const { capture } = await captureQueries(session, async () =>
+        Author.objects.using(session).prefetchRelated(new Prefetch('articles', Article.objects.orderBy('-pubDate').slice(0, 2))),
       );
       t.match(capture.queries[1].sql, /unnest\(\$1::bigint\[\]\) as "__p"\(key\) cross join lateral/);
       t.equal(sliceFormFor(5, LATERAL_MAX_PARENTS), 'lateral');

@@ -6,20 +6,21 @@
 import t from 'tap';
 import { Article, Comment, Tag } from '../../src/models/index.js';
 import { PrefetchError } from '../../src/orm/errors.js';
-import { Prefetch, prefetchRelatedObjects, setDefaultFetchMode } from '../../src/orm/index.js';
+import { Prefetch, prefetchRelatedObjects, Session } from '../../src/orm/index.js';
 import { eachDatabase } from '../helpers/databases.js';
 import { seedFixtures } from './fixtures.js';
 
-setDefaultFetchMode('raise');
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Django's message, matched exactly (tap's `message` with a string only checks a prefix). */
 const exactly = (text: string) => ({ message: new RegExp(`^${escape(text)}$`) });
 
 t.test('prefetchRelated errors', async (t) => {
-  await eachDatabase(t, async (t, { db }) => {
+  await eachDatabase(t, async (t, database) => {
+    const { db } = database;
+    const session = new Session(database, { fetchMode: 'raise' });
     await seedFixtures(db);
-    const articles = Article.objects.using(db);
+    const articles = Article.objects.using(session);
 
     await t.test('an unknown lookup', async (t) => {
       await t.rejects(async () => await articles.prefetchRelated('x'), PrefetchError);
@@ -65,7 +66,7 @@ t.test('prefetchRelated errors', async (t) => {
       const rows = await articles.slice(0, 2);
       await t.rejects(prefetchRelatedObjects(rows, 'x'),
         exactly("Cannot find 'x' on Article object, 'x' is an invalid parameter to prefetchRelated()"));
-      await t.rejects(prefetchRelatedObjects(rows, { db }, 'title'), PrefetchError);
+      await t.rejects(prefetchRelatedObjects(rows, { session }, 'title'), PrefetchError);
     });
   });
 });

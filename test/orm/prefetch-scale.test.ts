@@ -6,22 +6,23 @@
 import { sql } from 'kysely';
 import t from 'tap';
 import { Article, Author, Comment } from '../../src/models/index.js';
-import { captureQueries, Prefetch, setDefaultFetchMode } from '../../src/orm/index.js';
+import { captureQueries, Prefetch, Session } from '../../src/orm/index.js';
 import { assertNumQueries } from '../../src/orm/testing.js';
 import { eachDatabase } from '../helpers/databases.js';
 import { seedFixtures, sortedIds } from './fixtures.js';
 
-setDefaultFetchMode('raise');
 
 type Row = any;
 const ids = (rows: Iterable<Row>) => [...rows].map((r) => r.id);
 
 t.test('parent keys are one array parameter; the chunked iterator prefetches per chunk', async (t) => {
-  await eachDatabase(t, async (t, { db }) => {
+  await eachDatabase(t, async (t, database) => {
+    const { db } = database;
+    const session = new Session(database, { fetchMode: 'raise' });
     const fx = await seedFixtures(db);
 
     await t.test('every prefetch query binds its parent keys as one array', async (t) => {
-      const { capture } = await captureQueries(async () => Article.objects.using(db).prefetchRelated(
+      const { capture } = await captureQueries(session, async () => Article.objects.using(session).prefetchRelated(
         'tags', 'reactions',
         new Prefetch('comments', Comment.objects.orderBy('-createdAt').slice(0, 5), { toAttr: 'recent' }),
       ));
@@ -37,8 +38,8 @@ t.test('parent keys are one array parameter; the chunked iterator prefetches per
 
     await t.test('iterator({ chunkSize }) prefetches per chunk', async (t) => {
       const seen: Row[] = [];
-      await assertNumQueries(t, 3 * 3, async () => {
-        const qs = Article.objects.using(db).prefetchRelated('tags', 'comments');
+      await assertNumQueries(t, session, 3 * 3, async () => {
+        const qs = Article.objects.using(session).prefetchRelated('tags', 'comments');
         for await (const article of qs.iterator({ chunkSize: 5 })) {
           // Prefetched before the chunk is handed out: reading runs no query.
           void [...(article as Row).tags.all(), ...(article as Row).comments.all()];
@@ -54,12 +55,12 @@ t.test('parent keys are one array parameter; the chunked iterator prefetches per
 
     await t.test('iterator without prefetches and over an empty set', async (t) => {
       const rows: Row[] = [];
-      await assertNumQueries(t, 3, async () => {
-        for await (const a of Article.objects.using(db).iterator({ chunkSize: 5 })) rows.push(a);
+      await assertNumQueries(t, session, 3, async () => {
+        for await (const a of Article.objects.using(session).iterator({ chunkSize: 5 })) rows.push(a);
       });
       t.same(ids(rows), sortedIds(fx.articles));
-      await assertNumQueries(t, 1, async () => {
-        for await (const a of Article.objects.using(db).filter({ id__in: [] as number[] }).prefetchRelated('tags').iterator()) {
+      await assertNumQueries(t, session, 1, async () => {
+        for await (const a of Article.objects.using(session).filter({ id__in: [] as number[] }).prefetchRelated('tags').iterator()) {
           t.fail(`unexpected row ${(a as Row).id}`);
         }
       }, 'no rows: no prefetch query');
@@ -68,7 +69,9 @@ t.test('parent keys are one array parameter; the chunked iterator prefetches per
 });
 
 t.test('100,000 parents', async (t) => {
-  await eachDatabase(t, async (t, { db }) => {
+  await eachDatabase(t, async (t, database) => {
+    const { db } = database;
+    const session = new Session(database, { fetchMode: 'raise' });
     const parents = 100_000;
     await sql`insert into authors (name, email)
               select 'Author ' || g, 'author' || g || '@example.com' from generate_series(1, ${parents}::int) g`.execute(db);
@@ -76,8 +79,8 @@ t.test('100,000 parents', async (t) => {
               select id, 'Article of ' || id, 'body', true from authors where id % 1000 = 0`.execute(db);
 
     await t.test('prefetchRelated over 100,000 authors is 2 queries', async (t) => {
-      const { result: authors, capture } = await captureQueries(async (): Promise<Row[]> =>
-        Author.objects.using(db).prefetchRelated('articles'));
+      const { result: authors, capture } = await captureQueries(session, async (): Promise<Row[]> =>
+        Author.objects.using(session).prefetchRelated('articles'));
       t.equal(capture.count, 2);
       t.equal(authors.length, parents);
       t.equal(capture.queries[1].parameters.length, 1, 'one parameter for 100,000 keys');
@@ -96,8 +99,8 @@ t.test('100,000 parents', async (t) => {
     await t.test('the chunked iterator over 100,000 authors', async (t) => {
       let count = 0;
       let articles = 0;
-      await assertNumQueries(t, 4 * 2, async () => {
-        const qs = Author.objects.using(db).prefetchRelated('articles');
+      await assertNumQueries(t, session, 4 * 2, async () => {
+        const qs = Author.objects.using(session).prefetchRelated('articles');
         for await (const author of qs.iterator({ chunkSize: 30_000 })) {
           count++;
           articles += [...(author as Row).articles.all()].length;

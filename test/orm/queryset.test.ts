@@ -5,21 +5,22 @@
 import t from 'tap';
 import { Article, Comment } from '../../src/models/index.js';
 import { DoesNotExist, FieldError, MultipleObjectsReturned, OrmError } from '../../src/orm/errors.js';
-import { captureQueries, Q, setDefaultFetchMode } from '../../src/orm/index.js';
+import { captureQueries, Q, Session } from '../../src/orm/index.js';
 import { assertNumQueries } from '../../src/orm/testing.js';
 import { eachDatabase } from '../helpers/databases.js';
 import { type ArticleRow, seedFixtures, sortedIds } from './fixtures.js';
 
-setDefaultFetchMode('raise'); // strict mode: any lazy load fails the test
 
 type Row = any;
 const day = (d: string) => new Date(`${d}T12:00:00.000Z`);
 const ids = (rows: Row[]) => rows.map((r) => r.id);
 
 t.test('QuerySet', async (t) => {
-  await eachDatabase(t, async (t, { db }) => {
+  await eachDatabase(t, async (t, database) => {
+    const { db } = database;
+    const session = new Session(database, { fetchMode: 'raise' });
     const fx = await seedFixtures(db);
-    const articles = Article.objects.using(db);
+    const articles = Article.objects.using(session);
     const where = (pred: (a: ArticleRow) => boolean) => sortedIds(fx.articles.filter(pred));
     const alice = fx.author('alice').id;
     const bob = fx.author('bob').id;
@@ -66,7 +67,7 @@ t.test('QuerySet', async (t) => {
     });
 
     await t.test('lookups two relations deep', async (t) => {
-      const rows: Row[] = await Comment.objects.using(db).filter({ article__author__name: 'Bob Baker' });
+      const rows: Row[] = await Comment.objects.using(session).filter({ article__author__name: 'Bob Baker' });
       const bobsArticles = new Set(fx.articles.filter((a) => a.authorId === bob).map((a) => a.id));
       t.same(sortedIds(rows), sortedIds(fx.comments.filter((c) => bobsArticles.has(c.articleId))));
     });
@@ -105,7 +106,7 @@ t.test('QuerySet', async (t) => {
         if (y === null) return -1;
         return dir * (x - y);
       }).map((a) => a.id);
-      const { result: desc, capture } = await captureQueries(async (): Promise<Row[]> => articles.orderBy('-pubDate'));
+      const { result: desc, capture } = await captureQueries(session, async (): Promise<Row[]> => articles.orderBy('-pubDate'));
       t.same(ids(desc), order(-1), 'descending, drafts last, Kysely tips before Window functions');
       t.match(capture.queries[0].sql, /nulls last/i);
       t.same(ids(await articles.orderBy('pubDate')), order(1), 'ascending, drafts still last');
@@ -123,7 +124,7 @@ t.test('QuerySet', async (t) => {
         if (y === null) return -1;
         return x < y ? 1 : -1;
       }).map((a) => a.id), 'descending across a nullable FK (a LEFT JOIN): the article without a category last');
-      const comments: Row[] = await Comment.objects.using(db);
+      const comments: Row[] = await Comment.objects.using(session);
       t.same(ids(comments), [...fx.comments].sort((a, b) => +a.createdAt - +b.createdAt || a.id - b.id).map((c) => c.id),
         "the model's default ordering (createdAt, id)");
     });
@@ -147,7 +148,7 @@ t.test('QuerySet', async (t) => {
       t.notOk(Object.hasOwn(lean, 'body'), 'a deferred field is absent');
       t.equal(lean.title, fx.articles[0].title);
       t.equal(lean.authorId, fx.articles[0].authorId);
-      const { capture } = await captureQueries(async () => articles.only('title').slice(0, 1));
+      const { capture } = await captureQueries(session, async () => articles.only('title').slice(0, 1));
       t.notMatch(capture.queries[0].sql, /"body"/, 'the deferred column is not selected');
       const [joined]: Row[] = await articles.only('title').selectRelated('author').slice(0, 1);
       t.equal(joined.author.id, fx.articles[0].authorId, 'the FK a selected relation needs is loaded too');
@@ -169,8 +170,8 @@ t.test('QuerySet', async (t) => {
       t.equal(await articles.slice(0, 3).count(), 3, 'count() of a slice counts the slice');
       t.equal(await articles.filter({ authorId: bob }).exists(), true);
       t.equal(await articles.filter({ authorId: fx.author('carol').id }).exists(), false);
-      await assertNumQueries(t, 1, () => articles.count());
-      await assertNumQueries(t, 1, () => articles.exists());
+      await assertNumQueries(t, session, 1, () => articles.count());
+      await assertNumQueries(t, session, 1, () => articles.exists());
     });
 
     await t.test('a base queryset is unchanged by chaining', async (t) => {
@@ -189,7 +190,7 @@ t.test('QuerySet', async (t) => {
 
     await t.test('an `in` list of 100,000 values is ONE parameter', async (t) => {
       const many = Array.from({ length: 100_000 }, (_, i) => i + 1);
-      const { result, capture } = await captureQueries(async (): Promise<Row[]> => articles.filter({ id__in: many }));
+      const { result, capture } = await captureQueries(session, async (): Promise<Row[]> => articles.filter({ id__in: many }));
       t.same(sortedIds(result), sortedIds(fx.articles));
       t.equal(capture.count, 1);
       t.equal(capture.queries[0].parameters.length, 1, capture.queries[0].sql);

@@ -5,12 +5,11 @@
  */
 import t from 'tap';
 import { Article, Author, Comment, Tag } from '../../src/models/index.js';
-import { captureQueries, isLoaded, Prefetch, setDefaultFetchMode } from '../../src/orm/index.js';
+import { captureQueries, isLoaded, Prefetch, Session } from '../../src/orm/index.js';
 import { assertNumQueries } from '../../src/orm/testing.js';
 import { eachDatabase } from '../helpers/databases.js';
 import { type Fixtures, newestFirst, seedFixtures } from './fixtures.js';
 
-setDefaultFetchMode('raise'); // strict mode: any lazy load fails the test
 
 // Relations are attached to the models after they are declared, so instances
 // do not carry them in their static type: the tests read them through `any`.
@@ -39,12 +38,14 @@ function commentIdsOf(fx: Fixtures, articleId: number): number[] {
 }
 
 t.test('seed examples', async (t) => {
-  await eachDatabase(t, async (t, { db }) => {
+  await eachDatabase(t, async (t, database) => {
+    const { db } = database;
+    const session = new Session(database, { fetchMode: 'raise' });
     const fx = await seedFixtures(db);
 
     await t.test('ManyToMany: prefetchRelated("tags") then tags.all() is 2 queries', async (t) => {
-      const names = await assertNumQueries(t, 2, async () => {
-        const articles: Row[] = await Article.objects.using(db).prefetchRelated('tags');
+      const names = await assertNumQueries(t, session, 2, async () => {
+        const articles: Row[] = await Article.objects.using(session).prefetchRelated('tags');
         const result = new Map<number, string[]>();
         for (const article of articles) {
           const list: string[] = [];
@@ -58,8 +59,8 @@ t.test('seed examples', async (t) => {
     });
 
     await t.test('reverse FK: prefetchRelated("articles") is 2 queries, keys in one array parameter', async (t) => {
-      const { result: authors, capture } = await captureQueries(async () => {
-        const authors: Row[] = await Author.objects.using(db).prefetchRelated('articles');
+      const { result: authors, capture } = await captureQueries(session, async () => {
+        const authors: Row[] = await Author.objects.using(session).prefetchRelated('articles');
         return authors.map((author) => ({ id: author.id, articles: [...author.articles.all()].map((a: Row) => a.id) }));
       });
       t.equal(capture.count, 2, capture.queries.map((q) => q.sql).join('\n'));
@@ -71,8 +72,8 @@ t.test('seed examples', async (t) => {
     });
 
     await t.test('selectRelated(author, category) + prefetchRelated(tags, comments) is 3 queries', async (t) => {
-      const articles: Row[] = await assertNumQueries(t, 3, async () => {
-        const rows: Row[] = await Article.objects.using(db)
+      const articles: Row[] = await assertNumQueries(t, session, 3, async () => {
+        const rows: Row[] = await Article.objects.using(session)
           .selectRelated('author', 'category')
           .prefetchRelated('tags', 'comments');
         // Touch everything: none of it may query.
@@ -90,8 +91,8 @@ t.test('seed examples', async (t) => {
     });
 
     await t.test('Prefetch with a filtered queryset is 2 queries and keeps only its rows', async (t) => {
-      const authors: Row[] = await assertNumQueries(t, 2, async () => {
-        const rows: Row[] = await Author.objects.using(db).prefetchRelated(
+      const authors: Row[] = await assertNumQueries(t, session, 2, async () => {
+        const rows: Row[] = await Author.objects.using(session).prefetchRelated(
           new Prefetch('articles', Article.objects.filter({ isPublished: true })),
         );
         for (const author of rows) void [...author.articles.all()];
@@ -105,8 +106,8 @@ t.test('seed examples', async (t) => {
     });
 
     await t.test('Prefetch toAttr gives a plain array and leaves the relation unloaded', async (t) => {
-      const authors: Row[] = await assertNumQueries(t, 2, () =>
-        Author.objects.using(db).prefetchRelated(
+      const authors: Row[] = await assertNumQueries(t, session, 2, () =>
+        Author.objects.using(session).prefetchRelated(
           new Prefetch('articles', Article.objects.filter({ isPublished: true }), { toAttr: 'publishedArticles' }),
         ),
       );
@@ -120,8 +121,8 @@ t.test('seed examples', async (t) => {
     });
 
     await t.test('nested Prefetch (authors → articles → comments) is 3 queries', async (t) => {
-      const authors: Row[] = await assertNumQueries(t, 3, async () => {
-        const rows: Row[] = await Author.objects.using(db).prefetchRelated(
+      const authors: Row[] = await assertNumQueries(t, session, 3, async () => {
+        const rows: Row[] = await Author.objects.using(session).prefetchRelated(
           new Prefetch('articles', Article.objects.prefetchRelated('comments')),
         );
         for (const author of rows) for (const article of author.articles.all()) void [...article.comments.all()];
@@ -135,8 +136,8 @@ t.test('seed examples', async (t) => {
     });
 
     await t.test("Prefetch through selectRelated: each author's 5 newest published articles, 2 queries", async (t) => {
-      const articles: Row[] = await assertNumQueries(t, 2, () =>
-        Article.objects.using(db).selectRelated('author').prefetchRelated(
+      const articles: Row[] = await assertNumQueries(t, session, 2, () =>
+        Article.objects.using(session).selectRelated('author').prefetchRelated(
           new Prefetch(
             'author__articles',
             Article.objects.filter({ isPublished: true }).orderBy('-pubDate').slice(0, 5),
@@ -158,8 +159,8 @@ t.test('seed examples', async (t) => {
     });
 
     await t.test('ordered, sliced Prefetch: 5 newest comments per article, 2 queries', async (t) => {
-      const { result: articles, capture } = await captureQueries(async (): Promise<Row[]> =>
-        Article.objects.using(db).prefetchRelated(
+      const { result: articles, capture } = await captureQueries(session, async (): Promise<Row[]> =>
+        Article.objects.using(session).prefetchRelated(
           new Prefetch('comments', Comment.objects.orderBy('-createdAt').slice(0, 5), { toAttr: 'recentComments' }),
         ),
       );
@@ -175,12 +176,12 @@ t.test('seed examples', async (t) => {
     });
 
     await t.test("don't break the cache: tags.all() is free, tags.filter() is one query per article", async (t) => {
-      const articles: Row[] = await assertNumQueries(t, 2, async () => {
-        const rows: Row[] = await Article.objects.using(db).prefetchRelated('tags');
+      const articles: Row[] = await assertNumQueries(t, session, 2, async () => {
+        const rows: Row[] = await Article.objects.using(session).prefetchRelated('tags');
         for (const article of rows) void [...article.tags.all()];
         return rows;
       });
-      const active = await assertNumQueries(t, fx.articles.length, async () => {
+      const active = await assertNumQueries(t, session, fx.articles.length, async () => {
         const result = new Map<number, string[]>();
         for (const article of articles) {
           const tags: Row[] = await article.tags.filter({ active: true });
@@ -192,8 +193,8 @@ t.test('seed examples', async (t) => {
     });
 
     await t.test('the fix: Prefetch(tags, active only, toAttr activeTags) is 2 queries in all', async (t) => {
-      const active = await assertNumQueries(t, 2, async () => {
-        const rows: Row[] = await Article.objects.using(db).prefetchRelated(
+      const active = await assertNumQueries(t, session, 2, async () => {
+        const rows: Row[] = await Article.objects.using(session).prefetchRelated(
           new Prefetch('tags', Tag.objects.filter({ active: true }), { toAttr: 'activeTags' }),
         );
         return new Map(rows.map((article) => [article.id, article.activeTags.map((tag: Row) => tag.name)]));

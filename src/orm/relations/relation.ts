@@ -118,7 +118,7 @@ export abstract class Relation {
   /** A queryset of this relation's rows for one parent (what a related manager runs). */
   querysetFor(parent: ModelInstance): QuerySet<any> {
     const key = this.parentKey(parent);
-    const base = this.defaultQueryset().using(parent[ORIGIN]?.db);
+    const base = this.defaultQueryset().using(parent[ORIGIN]?.session);
     return base.restrictTo(this.restriction(key === null || key === undefined ? [] : [key]));
   }
 
