@@ -43,6 +43,14 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
     unavailable: needs('src/app.ts', 'the REST service (src/app.ts) does not exist yet'),
   },
   {
+    name: 'loom-before',
+    // A same-run A/B baseline: the service of another checkout (LOOM_BEFORE_ROOT, e.g. a
+    // worktree at the commit before a change), started and driven exactly like 'loom'.
+    entry: () => join(process.env.LOOM_BEFORE_ROOT ?? '.', 'src/server.ts'),
+    env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
+    unavailable: () => (process.env.LOOM_BEFORE_ROOT ? null : 'set LOOM_BEFORE_ROOT to another checkout to compare against'),
+  },
+  {
     name: 'drizzle',
     entry: 'bench/peers/drizzle/server.ts',
     env: {},
@@ -52,9 +60,7 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
     name: 'naive',
     entry: 'bench/naive/server.ts',
     env: {},
-    unavailable: (root) =>
-      needs('src/orm/READY', 'the ORM is not ready (src/orm/READY missing)')(root) ??
-      needs('bench/naive/server.ts', 'bench/naive/server.ts does not exist yet')(root),
+    unavailable: needs('bench/naive/server.ts', 'bench/naive/server.ts does not exist yet'),
   },
 ];
 

@@ -195,6 +195,14 @@ await eachDatabase(t, async (t, database) => {
     t.same(ids(same.body.data), [1, 5, 3], 'page size may change');
   });
 
+  t.test('a sparse fieldset keeps the columns an include needs and leaves them out of the output', async (t) => {
+    const { status, body, queries } = await get(app, '/reactions?include=target&fields[reactions]=kind');
+    t.equal(status, 200);
+    t.same(body.data.map((r: any) => Object.keys(r).sort()), body.data.map(() => ['id', 'kind', 'target']), 'targetType / targetId are loaded, not shown');
+    t.same(body.data.map((r: any) => [r.id, r.target?.id ?? null]), [[1, 1], [2, 2], [3, 2], [4, null], [5, 1]], 'every target is found (the deleted comment: null)');
+    t.equal(queries, 3, 'the page, then one query per target type');
+  });
+
   t.test('detail routes', async (t) => {
     const one = await get(app, '/articles/1?include=tags:active,author&fields[articles]=title');
     t.equal(one.status, 200);

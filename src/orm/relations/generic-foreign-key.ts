@@ -3,7 +3,7 @@ import { errors } from '../errors.js';
 import type { ModelInstance } from '../instance.js';
 import type { Model } from '../model.js';
 import type { QuerySet } from '../query-set.js';
-import { type KeyRestriction, type PrefetchBatch, Relation, type RelationFactory, uniqueKeys } from './relation.js';
+import { type KeyRestriction, keyOfKind, type PrefetchBatch, Relation, type RelationFactory, uniqueKeys } from './relation.js';
 
 export interface GenericForeignKeyOptions {
   typeField: string;
@@ -58,12 +58,16 @@ export class GenericForeignKey extends Relation {
     const batches: PrefetchBatch[] = [];
     for (const [type, group] of byType) {
       const model = this.options.models[type];
-      const keys = uniqueKeys(group, (p) => this.parentKey(p));
+      // A text object id names a numeric primary key as '1': converted to the pk's type before matching.
+      const pkKind = model.meta.fields[model.meta.pk].kind;
+      const parentKey = (p: ModelInstance) => keyOfKind(pkKind, this.parentKey(p));
+      const keys = uniqueKeys(group, parentKey);
       if (keys.length === 0) continue;
       const pkColumn = model.meta.columnOf(model.meta.pk);
       const base = queryset && queryset.model === model ? queryset : model.objects;
-      const restricted = base.restrictTo({ keys, keyColumn: (alias) => sql.ref(`${alias}.${pkColumn}`), shape: `${this.shapeId}:${type}` });
-      batches.push({ queryset: restricted, parents: group, parentKey: (p) => this.parentKey(p) });
+      const keyType = pkKind === 'text' ? 'text' : undefined;
+      const restricted = base.restrictTo({ keys, keyType, keyColumn: (alias) => sql.ref(`${alias}.${pkColumn}`), shape: `${this.shapeId}:${type}` });
+      batches.push({ queryset: restricted, parents: group, parentKey });
     }
     return batches;
   }
@@ -74,6 +78,10 @@ export class GenericForeignKey extends Relation {
 
   override keyFields(): readonly string[] {
     return [this.options.idField];
+  }
+
+  override requiredFields(): readonly string[] {
+    return [this.options.typeField, this.options.idField];
   }
 
   override fieldChoices(): Record<string, readonly string[]> {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
+import type { ModelInstance } from '../instance.js';
 import type { Model } from '../model.js';
-import { type DeletionEdge, type KeyRestriction, Relation, type RelationFactory } from './relation.js';
+import { type DeletionEdge, type KeyRestriction, keyOfKind, Relation, type RelationFactory } from './relation.js';
 
 export interface GenericOptions {
   /** Field of the target naming the parent's type, e.g. `targetType`. */
@@ -25,12 +26,23 @@ export class GenericRelation extends Relation {
     super(source, name, target);
   }
 
+  /** The parent's key as the target's id field holds it: a text object id (Django's CharField `object_id`) as text. */
+  override parentKey(parent: ModelInstance): unknown {
+    const key = super.parentKey(parent);
+    return this.#textIds ? keyOfKind('text', key) : key;
+  }
+
+  get #textIds(): boolean {
+    return this.target!.meta.field(this.options.idField)?.kind === 'text';
+  }
+
   restriction(keys: readonly unknown[]): KeyRestriction {
     const meta = this.target!.meta;
     const idColumn = meta.columnOf(this.options.idField);
     const typeColumn = meta.columnOf(this.options.typeField);
     return {
-      keys,
+      keys: this.#textIds ? keys.map((key) => keyOfKind('text', key)) : keys,
+      keyType: this.#textIds ? 'text' : undefined,
       shape: this.shapeId,
       keyColumn: (alias) => sql.ref(`${alias}.${idColumn}`),
       where: (alias) => sql`${sql.ref(`${alias}.${typeColumn}`)} = ${this.options.typeValue}`,

@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import { errors, OrmError } from '../errors.js';
 import { getRelationCache, hasRelationCache, type ModelInstance, ORIGIN } from '../instance.js';
+import type { FieldKind } from '../fields.js';
 import type { Model } from '../model.js';
 import type { QuerySet } from '../query-set.js';
 import { RelatedManager } from '../related-manager.js';
@@ -141,6 +142,15 @@ export abstract class Relation {
     return undefined;
   }
 
+  /**
+   * Fields of the source this relation reads to load its rows: loaded whatever
+   * `only()` / `defer()` say, so a sparse fieldset never breaks an include
+   * (a forward FK's field; a generic foreign key's type and id fields).
+   */
+  requiredFields(): readonly string[] {
+    return this.keyFields();
+  }
+
   /** Fields of the source that hold another row's key (a forward FK's field, a generic foreign key's id field). */
   keyFields(): readonly string[] {
     const field = this.assignedField();
@@ -178,4 +188,18 @@ export function uniqueKeys(parents: ModelInstance[], keyOf: (parent: ModelInstan
     if (key !== null && key !== undefined) keys.add(key);
   }
   return [...keys];
+}
+
+/**
+ * `value` as a key of a field of `kind` (a text object id `'1'` for a numeric
+ * primary key is 1), or undefined when it cannot be one (`'abc'` for a number).
+ */
+export function keyOfKind(kind: FieldKind, value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (kind === 'text') return String(value);
+  if (kind === 'id' || kind === 'integer') {
+    const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : NaN;
+    return Number.isSafeInteger(n) ? n : undefined;
+  }
+  return value;
 }

@@ -3,7 +3,6 @@ import type { CountAggregate } from '../count.js';
 import { errors, FieldError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { FilterNode } from '../q.js';
-import { ForwardFk } from '../relations/forward-fk.js';
 import type { KeyRestriction } from '../relations/relation.js';
 import { compileAnnotations } from './annotations.js';
 import { JoinSet, type Join } from './joins.js';
@@ -88,7 +87,7 @@ function loadedFields(model: Model<any, any>, path: string, spec: SelectSpec): s
   check(only);
   check(defer);
   const keep = new Set([meta.pk]);
-  for (const relation of Object.values(meta.relations)) if (relation instanceof ForwardFk) keep.add(relation.field);
+  for (const relation of Object.values(meta.relations)) for (const name of relation.requiredFields()) keep.add(name);
   return meta.fieldNames.filter((name) => {
     if (keep.has(name)) return true;
     // only() names base fields plainly and joined fields by path; a joined
