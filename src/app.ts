@@ -23,6 +23,7 @@ import { registerWriteRoutes } from './routes/write-routes.js';
 import { resources } from './routes/resources/index.js';
 import { buildAllInputSchemas } from './serializers/input-schemas.js';
 import { buildResourceSchemas } from './serializers/resource-schemas.js';
+import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from './serializers/response-budget.js';
 import { serializerCompiler } from './serializers/serializer-compiler.js';
 
 export interface AppOptions extends Partial<SecurityOptions> {
@@ -40,6 +41,8 @@ export interface AppOptions extends Partial<SecurityOptions> {
   explainEnabled?: boolean;
   /** Most rows one request may load. Default 20,000. */
   rowBudget?: number;
+  /** Most objects / bytes one response may render (default: DEFAULT_RESPONSE_LIMITS, 50,000 objects, 16 MiB). */
+  responseLimits?: Partial<ResponseLimits>;
   /** Fastify logger options; default: no logging. */
   logger?: FastifyServerOptions['logger'];
   bodyLimitBytes?: number;
@@ -107,7 +110,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerAuth(app, { tokenCacheMs: options.tokenCacheMs });
   await registerSwagger(app, { resources, rateLimited: (options.rateLimitPerMinute ?? 0) > 0, plansEnabled: options.explainEnabled ?? false });
   registerHealth(app);
-  registerResourceRoutes(app, resources, schemas);
-  registerWriteRoutes(app, resources, schemas, inputSchemas);
+  const responseLimits = { ...DEFAULT_RESPONSE_LIMITS, ...options.responseLimits };
+  registerResourceRoutes(app, resources, schemas, { responseLimits });
+  registerWriteRoutes(app, resources, schemas, inputSchemas, { responseLimits });
   return app;
 }

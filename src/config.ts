@@ -65,6 +65,8 @@ const schema = z
     DB_POOL_TIMEOUT_MS: integer(1, 600_000).default(5000),
     STATEMENT_TIMEOUT_MS: integer(0, 3_600_000).default(10_000),
     ROW_BUDGET: integer(1, 10_000_000).default(20_000),
+    RESPONSE_MAX_OBJECTS: integer(1, 100_000_000).default(50_000),
+    RESPONSE_MAX_BYTES: integer(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
     RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(0),
     CORS_ORIGIN: z.string().optional(),
     BODY_LIMIT_BYTES: integer(1, 100 * 1024 * 1024).default(1024 * 1024),
@@ -101,6 +103,10 @@ export interface Config {
   statementTimeoutMs: number;
   /** Most rows one request may load across all its queries. */
   rowBudget: number;
+  /** Most objects one response may render, repeats included (the response budget). */
+  responseMaxObjects: number;
+  /** Most bytes (estimated before serializing) one response body may have. */
+  responseMaxBytes: number;
   /** Requests per minute per client IP; 0 disables rate limiting. */
   rateLimitPerMinute: number;
   /** Allowed CORS origin(s), comma-separated; unset disables CORS. */
@@ -147,6 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     poolTimeoutMs: v.DB_POOL_TIMEOUT_MS,
     statementTimeoutMs: v.STATEMENT_TIMEOUT_MS,
     rowBudget: v.ROW_BUDGET,
+    responseMaxObjects: v.RESPONSE_MAX_OBJECTS,
+    responseMaxBytes: v.RESPONSE_MAX_BYTES,
     rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
     corsOrigin: v.CORS_ORIGIN,
     bodyLimitBytes: v.BODY_LIMIT_BYTES,

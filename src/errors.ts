@@ -102,6 +102,15 @@ export const problems = {
   clientError: (status: number, message: string) =>
     new ApiProblem(status, 'bad-request', status === 400 ? 'Bad Request' : 'Client Error', message),
   /** `include`: the include path whose rows went over the budget (`articles.comments`); undefined for the page itself. */
+  /** The response would be over the response budget (src/serializers/response-budget.ts). */
+  responseTooLarge: ({ include, what }: { include: string; what: string }) =>
+    new ApiProblem(
+      400,
+      'response-too-large',
+      'Response too large',
+      `this response would render ${what}, most of them at include '${include}'; narrow it with a preset such as comments:recent5, drop it, or ask for a smaller page[size]`,
+      [{ parameter: 'include', value: include, detail: `'${include}' expands the response past the budget (${what}); use a preset that limits it per parent, leave it out, or ask for fewer rows` }],
+    ),
   tooManyRows: (limit: number, include?: string) =>
     new ApiProblem(
       400,

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     ownsDatabase: true,
     statementTimeoutMs: config.statementTimeoutMs,
     rowBudget: config.rowBudget,
+    responseLimits: { maxObjects: config.responseMaxObjects, maxBytes: config.responseMaxBytes },
     explainEnabled: config.explainEnabled,
     bodyLimitBytes: config.bodyLimitBytes,
     corsOrigin: config.corsOrigin,

@@ -5,6 +5,7 @@
  */
 import { type ModelInstance, type QuerySet, type Session, versionOf } from '../orm/index.js';
 import { converterFor } from '../serializers/converter.js';
+import { enforceResponseBudget, type ResponseLimits } from '../serializers/response-budget.js';
 import { encodeCursor } from './cursor.js';
 import { keysetSegments } from './keyset.js';
 import { filterArguments, planIncludes } from './planner.js';
@@ -21,7 +22,13 @@ export interface LoadedPage {
 }
 
 /** Loads one page of `resource` as asked by `request`. */
-export async function loadPage(session: Session, resource: Resource, request: ParsedListRequest, resources: Resources): Promise<LoadedPage> {
+export async function loadPage(
+  session: Session,
+  resource: Resource,
+  request: ParsedListRequest,
+  resources: Resources,
+  limits: ResponseLimits,
+): Promise<LoadedPage> {
   let queryset = (resource.model.objects as QuerySet<any>).using(session);
   for (const condition of filterArguments(request.filters)) queryset = queryset.filter(condition as any);
   queryset = queryset.orderBy(...orderByArguments(request.ordering));
@@ -38,6 +45,8 @@ export async function loadPage(session: Session, resource: Resource, request: Pa
     hasNext && last
       ? encodeCursor(request.binding, request.ordering.map((key) => last[key.field] as never))
       : null;
+  // Before anything is converted: a response that would expand past the budget is refused here.
+  enforceResponseBudget(page, resource, request.include.children, request.fields, resources, limits);
   const convert = converterFor(resource, request.include, request.fields, resources);
   return { data: page.map(convert), nextCursor };
 }
@@ -55,12 +64,13 @@ export async function loadOne(
   id: number,
   request: ParsedRequest,
   resources: Resources,
-  options: { version?: boolean } = {},
+  options: { version?: boolean; limits: ResponseLimits },
 ): Promise<LoadedOne | undefined> {
   let queryset = (resource.model.objects as QuerySet<any>).using(session).filter({ id });
   if (options.version) queryset = queryset.withVersion();
   const rows: ModelInstance[] = await planIncludes(queryset, resource, request.include.children, request.fields, resources, request.include.counts);
   if (rows.length === 0) return undefined;
+  enforceResponseBudget(rows, resource, request.include.children, request.fields, resources, options.limits);
   return { data: converterFor(resource, request.include, request.fields, resources)(rows[0]), version: versionOf(rows[0]) };
 }
 

@@ -9,6 +9,7 @@ import { componentName, type ResourceSchemas } from '../serializers/resource-sch
 import { jsonResponse, problemResponses } from '../openapi/responses.js';
 import { pageSchema, singleSchema } from '../serializers/response-schemas.js';
 import { strongEtag } from './etag.js';
+import type { ResponseLimits } from '../serializers/response-budget.js';
 import { loadOne, loadPage, wholeObject } from './load-resources.js';
 import { detailQuerySchema, IdParams, listQuerySchema, readHeadersSchema } from './query-schemas.js';
 import { parseDetailRequest, parseId, parseListRequest } from './request-parser.js';
@@ -34,7 +35,12 @@ function nextLink(request: FastifyRequest, path: string, cursor: string | null):
   return `${path}?${query.toString()}`;
 }
 
-export function registerResourceRoutes(app: FastifyInstance, resources: Resources, schemas: ResourceSchemas): void {
+export interface ResourceRouteOptions {
+  /** Most objects and bytes one response may render (past either: 400). */
+  responseLimits: ResponseLimits;
+}
+
+export function registerResourceRoutes(app: FastifyInstance, resources: Resources, schemas: ResourceSchemas, options: ResourceRouteOptions): void {
   // A read goes through the request's session, on the database the read router chooses
   // (API.md §9): the replica when it may serve the consistency token, else the primary;
   // a replica failure runs it again on the primary.
@@ -63,7 +69,7 @@ export function registerResourceRoutes(app: FastifyInstance, resources: Resource
       },
       async (request) => {
         const parsed = parseListRequest(resource, request.query as Record<string, unknown>, resources);
-        const page = await read(request, (session) => loadPage(session, resource, parsed, resources));
+        const page = await read(request, (session) => loadPage(session, resource, parsed, resources, options.responseLimits));
         return { data: page.data, links: { next: nextLink(request, path, page.nextCursor) } };
       },
     );
@@ -86,7 +92,7 @@ export function registerResourceRoutes(app: FastifyInstance, resources: Resource
         const id = parseId(resource.name, raw);
         const parsed = parseDetailRequest(resource, request.query as Record<string, unknown>, resources);
         const version = wholeObject(parsed);
-        const loaded = id === null ? undefined : await loadOne(request.session, resource, id, parsed, resources, { version });
+        const loaded = id === null ? undefined : await loadOne(request.session, resource, id, parsed, resources, { version, limits: options.responseLimits });
         if (!loaded) throw problems.notFound(resource.name, raw);
         if (loaded.version !== undefined) reply.header('etag', strongEtag(loaded.version, request.principal));
         return { data: loaded.data };

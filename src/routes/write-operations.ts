@@ -10,6 +10,7 @@ import type { FastifyRequest } from 'fastify';
 import { problems } from '../errors.js';
 import { IntegrityError, type ModelInstance, type QuerySet, type RelatedManager, type Session, versionOf } from '../orm/index.js';
 import { ifMatchAllows, strongEtag } from './etag.js';
+import type { ResponseLimits } from '../serializers/response-budget.js';
 import { loadOne, wholeObject } from './load-resources.js';
 import type { ParsedRequest } from './request-parser.js';
 import type { Resource } from './resources/index.js';
@@ -35,6 +36,8 @@ export interface WriteContext {
   resources: Resources;
   /** include / fields of the response; undefined: answer without a body (Prefer: return=minimal). */
   response: ParsedRequest | undefined;
+  /** The response budget of the object read back. */
+  limits: ResponseLimits;
 }
 
 function fieldOfColumn(resource: Resource, column: string | undefined): string | undefined {
@@ -113,7 +116,7 @@ async function answer(context: WriteContext, instance: ModelInstance, status: 20
     return { status: 204, location, etag: version === undefined ? undefined : strongEtag(version, request.principal) };
   }
   const version = wholeObject(context.response);
-  const loaded = await loadOne(context.session, resource, id, context.response, context.resources, { version });
+  const loaded = await loadOne(context.session, resource, id, context.response, context.resources, { version, limits: context.limits });
   // Issue 14: a principal who may write a row they then cannot see gets a 404 from the read.
   if (!loaded) throw problems.notFound(resource.name, String(id));
   return { status, location, data: loaded.data, etag: loaded.version === undefined ? undefined : strongEtag(loaded.version, request.principal) };

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { emptyResponse, jsonResponse, problemResponses } from '../openapi/responses.js';
+import type { ResponseLimits } from '../serializers/response-budget.js';
 import type { InputSchemas } from '../serializers/input-schemas.js';
 import { componentName, type ResourceSchemas } from '../serializers/resource-schemas.js';
 import { singleSchema } from '../serializers/response-schemas.js';
@@ -47,6 +48,7 @@ export function registerWriteRoutes(
   resources: Resources,
   schemas: ResourceSchemas,
   inputs: ReadonlyMap<string, InputSchemas>,
+  options: { responseLimits: ResponseLimits },
 ): void {
   /** Runs a POST, once per Idempotency-Key when the request has one (idempotency.ts); each step a transaction of the request's session. */
   async function once(request: FastifyRequest, work: (session: Session) => Promise<WriteOutcome>): Promise<WriteOutcome> {
@@ -74,7 +76,14 @@ export function registerWriteRoutes(
   function context(request: FastifyRequest, resource: Resource, withBody: boolean) {
     const query = request.query as Record<string, unknown>;
     const response = parseDetailRequest(resource, query, resources);
-    return (session: WriteContext['session']): WriteContext => ({ session, request, resource, resources, response: withBody && !prefersMinimal(request) ? response : undefined });
+    return (session: WriteContext['session']): WriteContext => ({
+      session,
+      request,
+      resource,
+      resources,
+      response: withBody && !prefersMinimal(request) ? response : undefined,
+      limits: options.responseLimits,
+    });
   }
 
   function registerResource(scope: FastifyInstance, resource: Resource): void {
