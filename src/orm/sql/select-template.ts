@@ -31,31 +31,41 @@ const MAX_SHAPES_PER_MODEL = 256;
 const templates = new WeakMap<Model<any, any>, Map<string, SelectTemplate>>();
 
 /**
- * Everything that decides a SELECT's SQL text, but not its bound values;
- * undefined when the spec cannot be reused (a count's filter, whose values are
- * compiled in; or a restriction of unknown shape). Filters count by their
- * shape (`filterShape`: which lookups, and what their values decide in the
- * SQL, e.g. `is null` for null).
+ * How each field of a SelectSpec enters the template key: everything that can
+ * change the SQL text, with the values that are bound (keys, slice bounds,
+ * filter values, the row cap) reduced to what they decide in the text. A
+ * mapped type over every field of SelectSpec: a new field does not compile
+ * until it says how it changes the SQL, and test/orm/template-key.test.ts
+ * checks that each part changes the key whenever it changes the SQL.
  */
-function shapeKey(spec: SelectSpec, filterShape: string): string | undefined {
+const KEY_PARTS: { readonly [K in keyof Required<SelectSpec>]: (spec: SelectSpec, filterShape: string) => unknown } = {
+  model: (spec) => spec.model.name,
+  filters: (_spec, filterShape) => filterShape,
+  ordering: (spec) => spec.ordering,
+  low: (spec) => spec.low > 0,
+  high: (spec) => spec.high !== undefined,
+  only: (spec) => spec.only ?? null,
+  defer: (spec) => spec.defer,
+  selectRelated: (spec) => spec.selectRelated,
+  annotations: (spec) => spec.annotations.map(([name, count]) => [name, count.relation]),
+  restriction: (spec) => (spec.restriction ? [spec.restriction.shape, spec.restriction.keyType ?? 'bigint'] : null),
+  maxRows: (spec) => spec.maxRows !== undefined,
+  version: (spec) => spec.version === true,
+  lock: (spec) => spec.lock ?? null,
+  sliceForm: (spec) =>
+    spec.restriction && (spec.low > 0 || spec.high !== undefined) ? (spec.sliceForm ?? sliceFormFor(spec.high, spec.restriction.keys.length)) : null,
+};
+const KEY_FIELDS = Object.keys(KEY_PARTS) as (keyof SelectSpec)[];
+
+/**
+ * The template key of `spec`: a canonical serialization of every field's part
+ * (KEY_PARTS); undefined when the spec cannot be reused (a count's filter,
+ * whose values are compiled in; or a restriction of unknown shape).
+ */
+export function templateKey(spec: SelectSpec, filterShape = filterBinds(spec.filters).shape): string | undefined {
   if (spec.annotations.some(([, count]) => count.filters.length > 0)) return undefined;
-  const shape = spec.restriction ? spec.restriction.shape : '';
-  if (shape === undefined) return undefined;
-  return JSON.stringify([
-    shape,
-    filterShape,
-    spec.ordering,
-    spec.only ?? null,
-    spec.defer,
-    spec.selectRelated,
-    spec.annotations.map(([name, count]) => [name, count.relation]),
-    spec.low > 0,
-    spec.high !== undefined,
-    spec.maxRows !== undefined,
-    spec.version === true,
-    spec.lock ?? null,
-    spec.restriction && (spec.low > 0 || spec.high !== undefined) ? (spec.sliceForm ?? sliceFormFor(spec.high, spec.restriction.keys.length)) : '',
-  ]);
+  if (spec.restriction && spec.restriction.shape === undefined) return undefined;
+  return JSON.stringify(KEY_FIELDS.map((field) => KEY_PARTS[field](spec, filterShape)));
 }
 
 function slotValue(spec: SelectSpec, slot: Slot, filterValues: readonly unknown[]): unknown {
@@ -98,7 +108,7 @@ function templateOf(spec: SelectSpec, db: Kysely<any>): SelectTemplate {
  */
 export function executableSelect(spec: SelectSpec, db: Kysely<any>): ExecutableSelect {
   const binds = filterBinds(spec.filters);
-  const key = shapeKey(spec, binds.shape);
+  const key = templateKey(spec, binds.shape);
   if (key === undefined) {
     const { query, nodes, parentKeyAlias, versionAlias } = compileSelect(spec);
     return { query: query.compile(db), nodes, parentKeyAlias, versionAlias };
