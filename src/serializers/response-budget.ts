@@ -30,7 +30,7 @@ export interface ResponseLimits {
   maxBytes: number;
 }
 
-/** Defaults (docs/DEPLOY.md): a page of 100 articles with author, category, tags and 5 comments each is ~1,200 objects, ~150 KB. */
+/** Defaults (docs/DEPLOY.md): a page of 100 articles with author, category, tags and 5 comments each is ~1,000 objects (1,022 on the demo data), ~150 KB. */
 export const DEFAULT_RESPONSE_LIMITS: ResponseLimits = { maxObjects: 50_000, maxBytes: 16 * 1024 * 1024 };
 
 type Resources = ReadonlyMap<string, Resource>;
