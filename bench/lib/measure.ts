@@ -57,9 +57,9 @@ export async function measureAll(servers: ChildServer[], plan: LoadPlan, progres
  */
 /** A request other than a plain GET: a write's method, headers and body. */
 export interface RequestSpec {
-  method: 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   headers: Record<string, string>;
-  body: string;
+  body?: string;
 }
 
 export async function measurePath(
