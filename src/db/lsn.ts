@@ -26,6 +26,14 @@ export function formatLsn(lsn: Lsn): string {
  * position, not the write position, so an asynchronous commit is covered too).
  */
 export async function walInsertPosition(db: Kysely<any>): Promise<Lsn> {
-  const { rows } = await sql<{ lsn: string }>`select pg_current_wal_insert_lsn()::text as lsn`.execute(db);
-  return parseLsn(rows[0].lsn)!;
+  const { rows } = await WAL_INSERT_POSITION.execute(db);
+  return lsnOfRow(rows[0]);
+}
+
+/** The statement of {@link walInsertPosition}, for callers that run it on a connection of their own. */
+export const WAL_INSERT_POSITION = sql<{ lsn: string }>`select pg_current_wal_insert_lsn()::text as lsn`;
+
+/** The position in a row of {@link WAL_INSERT_POSITION}. */
+export function lsnOfRow(row: unknown): Lsn {
+  return parseLsn((row as { lsn: string }).lsn)!;
 }

@@ -19,6 +19,13 @@ await eachDatabase(t, async (t, database) => {
   t.teardown(() => app.close());
   const count = async (query: ReturnType<typeof sql>) => Number(((await query.execute(db)).rows[0] as any).n);
 
+  t.test('more writes at once than the pool has connections: every one answered 201 (no connection held while waiting for another)', async (t) => {
+    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => send(app, 'POST', '/tags', { data: { name: `burst ${i}` } })));
+    t.same(results.map((r) => r.status), Array(25).fill(201));
+    t.ok(results.every((r) => typeof r.headers['loom-consistency'] === 'string'));
+    t.equal(await count(sql`select count(*) as n from tags where name like 'burst %'`), 25);
+  });
+
   t.test('20 PATCHes with the same If-Match: exactly one 200, the rest 412, the row holds the winner', async (t) => {
     const etag = String((await send(app, 'GET', '/articles/4')).headers.etag);
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) =>
