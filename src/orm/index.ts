@@ -25,4 +25,5 @@ export { LOOKUPS } from './sql/where.js';
 export { Session, TransactionFailed, type CapturedQuery, type Executable, type IsolationLevel, type SessionOptions, type SessionSource } from './session.js';
 export * from './errors.js';
 export { RowBudget, RowBudgetExceeded } from './row-budget.js';
+export { BoundedCache } from './bounded-cache.js';
 export { assertNumQueries, captureQueries } from './testing.js';

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { badToken } from '../errors.js';
+import { BoundedCache } from '../orm/index.js';
 import type { FilterClause } from './filter-parser.js';
 import { COUNT_SORT_PREFIX, type SortKey } from './sort-parser.js';
 import type { ResourceShape } from './resources/resource.js';
@@ -24,8 +25,7 @@ interface CursorJson {
  * CPU, and a service sees the same few sorts and filters over and over.
  * Bounded: past the bound it starts over.
  */
-const MAX_BINDINGS = 1000;
-const bindings = new Map<string, string>();
+const bindings = new BoundedCache<string, string>(1000);
 
 /** Fingerprint of what a cursor is valid for. */
 export function cursorBinding(resource: string, ordering: readonly SortKey[], filters: readonly FilterClause[]): string {
@@ -36,13 +36,7 @@ export function cursorBinding(resource: string, ordering: readonly SortKey[], fi
       .sort((a, b) => (a.field < b.field ? -1 : 1))
       .map((clause) => [clause.field, clause.orNull, clause.values.map((v) => (v instanceof Date ? v.toISOString() : v))]),
   ]);
-  let binding = bindings.get(canonical);
-  if (binding === undefined) {
-    binding = createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
-    if (bindings.size >= MAX_BINDINGS) bindings.clear();
-    bindings.set(canonical, binding);
-  }
-  return binding;
+  return bindings.get(canonical, (text) => createHash('sha256').update(text).digest('base64url').slice(0, 16));
 }
 
 /** Encodes the cursor that continues after `values` (one per ordering key). */

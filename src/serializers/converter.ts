@@ -11,7 +11,7 @@
  * literals, of fields declared by the resources; request input selects among
  * them (a fieldset is validated against the declared fields before it gets here).
  */
-import { loaded, type ModelInstance } from '../orm/index.js';
+import { BoundedCache, loaded, type ModelInstance } from '../orm/index.js';
 import { isoTimestamp } from './iso-timestamp.js';
 import type { Fieldsets } from '../routes/fields-parser.js';
 import type { ChosenCount, IncludeNode } from '../routes/include-parser.js';
@@ -26,10 +26,9 @@ type RelationReader = (row: ModelInstance) => unknown;
 /**
  * Converters by plan, since building one generates and compiles code. Keys
  * come from requests (include trees, fieldsets) and are bounded by the include
- * limits; past MAX_CONVERTERS the cache starts over rather than grow.
+ * limits; past 500 the cache starts over rather than grow.
  */
-const MAX_CONVERTERS = 500;
-const converters = new Map<string, Converter>();
+const converters = new BoundedCache<string, Converter>(500);
 
 type Counts = ReadonlyMap<string, ChosenCount> | undefined;
 
@@ -52,13 +51,7 @@ function treeKey({ children, counts }: Below): string {
 export function converterFor(resource: Resource, below: Below, fields: Fieldsets, resources: ReadonlyMap<string, Resource>): Converter {
   const fieldsKey = fields.size ? JSON.stringify([...fields].sort(([a], [b]) => (a < b ? -1 : 1))) : '';
   const key = `${resource.name}|${treeKey(below)}|${fieldsKey}`;
-  let converter = converters.get(key);
-  if (!converter) {
-    converter = compileConverter(resource, below.children, fields, resources, below.counts);
-    if (converters.size >= MAX_CONVERTERS) converters.clear();
-    converters.set(key, converter);
-  }
-  return converter;
+  return converters.get(key, () => compileConverter(resource, below.children, fields, resources, below.counts));
 }
 
 /** Builds the converter for `resource` rows with `children` included and `counts` (API.md §7) counted. */

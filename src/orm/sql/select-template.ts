@@ -1,4 +1,5 @@
 import { CompiledQuery, type Kysely } from 'kysely';
+import { BoundedCache } from '../bounded-cache.js';
 import type { Model } from '../model.js';
 import { distinctKeys, sliceFormFor } from './per-parent-slice.js';
 import { compileSelect, type CompiledSelect, type SelectSpec, type SlotName, sliceLimit } from './select.js';
@@ -28,7 +29,7 @@ interface SelectTemplate extends Omit<CompiledSelect, 'query'> {
  * so the map is bounded; past the bound it starts over rather than grow.
  */
 const MAX_SHAPES_PER_MODEL = 256;
-const templates = new WeakMap<Model<any, any>, Map<string, SelectTemplate>>();
+const templates = new WeakMap<Model<any, any>, BoundedCache<string, SelectTemplate>>();
 
 /**
  * How each field of a SelectSpec enters the template key: everything that can
@@ -114,13 +115,8 @@ export function executableSelect(spec: SelectSpec, db: Kysely<any>): ExecutableS
     return { query: query.compile(db), nodes, parentKeyAlias, versionAlias };
   }
   let shapes = templates.get(spec.model);
-  if (!shapes) templates.set(spec.model, (shapes = new Map()));
-  let template = shapes.get(key);
-  if (!template) {
-    template = templateOf(spec, db);
-    if (shapes.size >= MAX_SHAPES_PER_MODEL) shapes.clear();
-    shapes.set(key, template);
-  }
+  if (!shapes) templates.set(spec.model, (shapes = new BoundedCache(MAX_SHAPES_PER_MODEL)));
+  const template = shapes.get(key, () => templateOf(spec, db));
   const parameters = template.parameters.map((value) => (value instanceof Slot ? slotValue(spec, value, binds.values) : value));
   return {
     query: CompiledQuery.raw(template.sql, parameters) as CompiledQuery<Record<string, unknown>>,
