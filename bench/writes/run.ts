@@ -13,6 +13,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import pg from 'pg';
+import { issueToken } from '../../src/auth/tokens.js';
+import { createDatabase } from '../../src/db/database.js';
 import { prepareBenchDatabase } from '../lib/bench-database.js';
 import { startChildServer, type ChildServer } from '../lib/child-server.js';
 import { queriesFromHeaders } from '../lib/implementations.js';
@@ -29,6 +31,20 @@ const READY = '/articles?page%5Bsize%5D=1';
 const AUTHOR_ID = 1;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/**
+ * Writes need a token (API.md §6), and an admin sees every field (the
+ * author's email), as the hand-written SQL returns it; the other servers
+ * ignore the header.
+ */
+async function adminToken(url: string): Promise<string> {
+  const database = await createDatabase({ url });
+  try {
+    return (await issueToken(database.db, null)).token;
+  } finally {
+    await database.close();
+  }
+}
+
 async function post(server: ChildServer, request: RequestSpec): Promise<{ answer: { data: Record<string, unknown> }; queries: number | null }> {
   const response = await fetch(server.baseUrl + WRITE_PATH, { method: request.method, headers: request.headers, body: request.body });
   const text = await response.text();
@@ -43,7 +59,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
   const plan = PLANS[values.quick ? 'quick' : 'full'];
   const url = await prepareBenchDatabase(1, log);
-  const request: RequestSpec = { method: 'POST', headers: { 'content-type': 'application/json' }, body: writeBody(AUTHOR_ID) };
+  const token = await adminToken(url);
+  const request: RequestSpec = { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: writeBody(AUTHOR_ID) };
   const loadBefore = loadavg();
   const servers: ChildServer[] = [];
   try {
