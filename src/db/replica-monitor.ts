@@ -46,6 +46,8 @@ export class ReplicaMonitor {
   #status: ReplicaStatus = { state: 'starting', lagMs: 0 };
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
+  /** How long a poll's query may take before its server counts as not answering (a loaded machine is slow, not down). */
+  readonly #answerMs: number;
 
   constructor(primary: Kysely<any>, replica: Kysely<any>, options: ReplicaMonitorOptions) {
     this.#primary = primary;
@@ -53,6 +55,7 @@ export class ReplicaMonitor {
     this.maxLagMs = options.maxLagMs;
     this.pollMs = options.pollMs ?? Math.min(1000, Math.max(100, Math.floor(options.maxLagMs / 2)));
     this.#now = options.now ?? Date.now;
+    this.#answerMs = Math.max(2000, this.pollMs * 5);
   }
 
   get status(): ReplicaStatus {
@@ -95,7 +98,7 @@ export class ReplicaMonitor {
   async #poll(): Promise<void> {
     const at = this.#now();
     // The primary first: a position the replica has replayed by the time it is asked counts as replayed.
-    const primary = await withTimeout(position(this.#primary, sql`select pg_current_wal_lsn()::text as lsn`), this.pollMs * 5).catch(() => undefined);
+    const primary = await withTimeout(position(this.#primary, sql`select pg_current_wal_lsn()::text as lsn`), this.#answerMs).catch(() => undefined);
     let replica: { standby: boolean; replayed: string | null };
     try {
       replica = await withTimeout(
@@ -103,7 +106,7 @@ export class ReplicaMonitor {
           this.#replica,
           sql`select pg_is_in_recovery() as standby, pg_last_wal_replay_lsn()::text as replayed`,
         ),
-        this.pollMs * 5,
+        this.#answerMs,
       );
     } catch {
       this.#status = { state: 'unreachable', lagMs: 0 };

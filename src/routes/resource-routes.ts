@@ -92,7 +92,8 @@ export function registerResourceRoutes(app: FastifyInstance, resources: Resource
         const id = parseId(resource.name, raw);
         const parsed = parseDetailRequest(resource, request.query as Record<string, unknown>, resources);
         const version = wholeObject(parsed);
-        const loaded = id === null ? undefined : await loadOne(request.session, resource, id, parsed, resources, { version, limits: options.responseLimits });
+        const loaded =
+          id === null ? undefined : await read(request, (session) => loadOne(session, resource, id, parsed, resources, { version, limits: options.responseLimits }));
         if (!loaded) throw problems.notFound(resource.name, raw);
         if (loaded.version !== undefined) reply.header('etag', strongEtag(loaded.version, request.principal));
         return { data: loaded.data };
