@@ -51,6 +51,13 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
     unavailable: () => (process.env.LOOM_BEFORE_ROOT ? null : 'set LOOM_BEFORE_ROOT to another checkout to compare against'),
   },
   {
+    // The same service with named prepared statements (src/db/prepared-statements.ts, opt-in).
+    name: 'loom-prepared',
+    entry: (root) => (existsSync(join(root, 'src/server.ts')) ? 'src/server.ts' : 'bench/lib/loom-server.ts'),
+    env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', DB_PREPARED_STATEMENTS: 'true' },
+    unavailable: needs('src/db/prepared-statements.ts', 'no prepared statements in this checkout'),
+  },
+  {
     name: 'drizzle',
     entry: 'bench/peers/drizzle/server.ts',
     env: {},

@@ -24,6 +24,38 @@ const { prepareValue } = (pg as unknown as { utils: { prepareValue: (value: unkn
 export interface PipelineStatement {
   text: string;
   values: readonly unknown[] | undefined;
+  /** A prepared statement's name (prepared-statements.ts): parsed once per connection. */
+  name?: string;
+}
+
+/** pg's per-connection bookkeeping of named statements, plus the names a failed pipeline left uncertain. */
+interface NamedStatements {
+  parsedStatements: Record<string, string>;
+  submittedNamedStatements: Record<string, string>;
+  loomUncertain?: Set<string>;
+}
+
+function isParsed(connection: NamedStatements, name: string): boolean {
+  return connection.parsedStatements[name] !== undefined || connection.submittedNamedStatements[name] !== undefined;
+}
+
+/**
+ * After a failed pipeline the server skipped every message after the error,
+ * so a Parse sent there may or may not have happened: those names are closed
+ * (Close of a missing statement is no error) before they are parsed again.
+ */
+function forgetUncertain(connection: any, names: readonly string[]): void {
+  const c = connection as NamedStatements;
+  for (const name of names) {
+    delete c.parsedStatements[name];
+    delete c.submittedNamedStatements[name];
+    (c.loomUncertain ??= new Set()).add(name);
+  }
+}
+
+/** Whether a connection has names to close before it parses them again. */
+export function hasUncertainNames(client: pg.Client): boolean {
+  return ((client as any).connection?.loomUncertain?.size ?? 0) > 0;
 }
 
 /** The result of one statement, as pg's `client.query` gives it. */
@@ -39,6 +71,10 @@ const Query = (pg as unknown as { Query: new (text: string, values: unknown[] | 
  * error for all of them.
  */
 export class PipelinedQuery extends Query {
+  /** [name, text] of the statements this pipeline parses by name: uncertain if it fails. */
+  #parsing: [string, string][] = [];
+  #connection: any;
+
   constructor(
     readonly prelude: readonly string[],
     readonly statements: readonly PipelineStatement[],
@@ -47,7 +83,15 @@ export class PipelinedQuery extends Query {
     // Text and values rather than a config object, which pg would copy property by property.
     super(statements[0].text, statements[0].values as unknown[] | undefined);
     this.callback = (error: Error | null, results?: PipelineResult | PipelineResult[]) => {
-      if (error) return done(error, []);
+      if (error) {
+        if (this.#connection && this.#parsing.length) forgetUncertain(this.#connection, this.#parsing.map(([name]) => name));
+        return done(error, []);
+      }
+      // pg records only the last statement's name as parsed; the others are parsed too now.
+      for (const [name, text] of this.#parsing) {
+        this.#connection.parsedStatements[name] = text;
+        delete this.#connection.submittedNamedStatements[name];
+      }
       const all = Array.isArray(results) ? results : [results!];
       done(null, all.slice(prelude.length));
     };
@@ -58,21 +102,36 @@ export class PipelinedQuery extends Query {
   }
 
   prepare(connection: any): void {
+    this.#connection = connection;
+    const uncertain = (connection as NamedStatements).loomUncertain;
+    if (uncertain?.size) {
+      for (const name of uncertain) connection.close({ type: 'S', name });
+      uncertain.clear();
+    }
     for (const text of this.prelude) {
       connection.parse({ text });
       connection.bind({});
       connection.execute({});
     }
-    for (const { text, values } of this.statements.slice(0, -1)) {
-      connection.parse({ text });
-      connection.bind({ values, valueMapper: prepareValue });
+    for (const { text, values, name } of this.statements.slice(0, -1)) {
+      if (!name) connection.parse({ text });
+      else if (!isParsed(connection, name)) {
+        connection.parse({ text, name });
+        connection.submittedNamedStatements[name] = text;
+        this.#parsing.push([name, text]);
+      }
+      connection.bind({ statement: name ?? '', values, valueMapper: prepareValue });
       connection.describe({ type: 'P', name: '' });
       connection.execute({});
     }
-    // The last statement goes through pg's own path, which adds the Sync.
+    // The last statement goes through pg's own path, which adds the Sync (and parses a name once).
     const last = this.statements[this.statements.length - 1];
     this.text = last.text;
     this.values = last.values;
+    if (last.name) {
+      this.name = last.name;
+      if (!isParsed(connection, last.name)) this.#parsing.push([last.name, last.text]);
+    }
     super.prepare(connection);
   }
 }

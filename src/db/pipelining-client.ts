@@ -30,7 +30,8 @@
  * cursor) gets them sent first, on their own.
  */
 import pg from 'pg';
-import { pipeline, type PipelineResult, type PipelineStatement } from './pg-pipeline.js';
+import { hasUncertainNames, pipeline, type PipelineResult, type PipelineStatement } from './pg-pipeline.js';
+import { MAX_NAMED_PER_CONNECTION, statementName } from './prepared-statements.js';
 
 /** How long an idle connection may keep a finished read-only transaction open. */
 export const COMMIT_DELAY_MS = 20;
@@ -77,11 +78,25 @@ export class PipeliningClient extends pg.Client {
    */
   together(statements: readonly PipelineStatement[]): Promise<PipelineResult[]> {
     const prelude = this.#takePrelude();
-    if (prelude.length === 0 && statements.length === 1) {
-      const [{ text, values }] = statements;
-      return super.query(text, values as unknown[] | undefined).then((result) => [result as PipelineResult]);
+    const named = this.#named(statements);
+    if (prelude.length === 0 && named.length === 1 && !hasUncertainNames(this)) {
+      const [{ text, values, name }] = named;
+      const config = name ? { name, text, values: values as unknown[] | undefined } : undefined;
+      return (config ? super.query(config) : super.query(text, values as unknown[] | undefined)).then((result) => [result as PipelineResult]);
     }
-    return pipeline(this as pg.Client, prelude, statements);
+    return pipeline(this as pg.Client, prelude, named);
+  }
+
+  /** Statements with their prepared names (prepared-statements.ts), while this connection holds fewer than the cap. */
+  #named(statements: readonly PipelineStatement[]): readonly PipelineStatement[] {
+    const parsed = (this as unknown as { connection: { parsedStatements: object } }).connection.parsedStatements;
+    if (Object.keys(parsed).length >= MAX_NAMED_PER_CONNECTION) return statements;
+    let named: PipelineStatement[] | undefined;
+    statements.forEach((statement, i) => {
+      const name = statementName(statement.text);
+      if (name) (named ??= [...statements])[i] = { ...statement, name };
+    });
+    return named ?? statements;
   }
 
   override query(config: any, values?: any, callback?: any): any {
