@@ -18,7 +18,8 @@
 # lets postgres in for replication, it appends one (trust, 127.0.0.1/32, marked
 # `# loom-replica`) and reloads; `down` removes exactly that line and reloads.
 # It also owns a physical replication slot named like the cluster, dropped by
-# `down`. Nothing else on the primary is touched.
+# `down`. Nothing else on the primary is touched. Run one `up`/`down` at a time:
+# a `down` while another run's `up` copies the primary takes its pg_hba line away.
 set -euo pipefail
 
 PRIMARY_HOST=${PRIMARY_HOST:-127.0.0.1}
@@ -70,15 +71,22 @@ wait_ready() {
   die "the replica did not come up in recovery on port $REPLICA_PORT (see /var/log/postgresql/postgresql-$VERSION-$CLUSTER.log)"
 }
 
+data_dir() { pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1 == v && $2 == c { print $6 }'; }
+
 up() {
   allow_replication
+  # A cluster left half-made by a failed run (no standby.signal) is made again.
+  if exists && [ ! -f "$(data_dir)/standby.signal" ]; then
+    say "dropping a half-made cluster $VERSION/$CLUSTER"
+    pg_dropcluster "$VERSION" "$CLUSTER" --stop || true
+  fi
   if exists; then
     running || { say "starting the existing cluster $VERSION/$CLUSTER"; pg_ctlcluster "$VERSION" "$CLUSTER" start; }
   else
     say "creating cluster $VERSION/$CLUSTER on port $REPLICA_PORT"
     pg_createcluster "$VERSION" "$CLUSTER" -p "$REPLICA_PORT" --start-conf=manual >/dev/null
     local data conf
-    data=$(pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1 == v && $2 == c { print $6 }')
+    data=$(data_dir)
     conf=/etc/postgresql/$VERSION/$CLUSTER
     # The tests connect as postgres over TCP without a password, as on the primary.
     printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' >"$conf/pg_hba.conf"
@@ -87,7 +95,11 @@ up() {
     say "copying the primary with pg_basebackup -R (replication slot $SLOT)"
     find "$data" -mindepth 1 -delete
     drop_slot
-    as_postgres pg_basebackup -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U postgres -D "$data" -R -X stream -c fast -C -S "$SLOT"
+    if ! as_postgres pg_basebackup -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U postgres -D "$data" -R -X stream -c fast -C -S "$SLOT"; then
+      pg_dropcluster "$VERSION" "$CLUSTER" || true
+      drop_slot
+      die "pg_basebackup failed; nothing left behind"
+    fi
     pg_ctlcluster "$VERSION" "$CLUSTER" start
   fi
   wait_ready
