@@ -75,6 +75,10 @@ const schema = z
       .enum(['true', 'false'], { error: 'must be true or false' })
       .default('false')
       .transform((value) => value === 'true'),
+    DB_PREPARED_STATEMENTS: z
+      .enum(['true', 'false'], { error: 'must be true or false' })
+      .default('false')
+      .transform((value) => value === 'true'),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   })
   // A read replica of an embedded database makes no sense; saying so beats
@@ -116,6 +120,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** Serve query plans for `Accept: application/vnd.loom.plan+json` (off: 404). */
   explainEnabled: boolean;
+  /** Prepare the ORM's SELECTs as named statements (not behind PgBouncer < 1.21 in transaction mode). */
+  preparedStatements: boolean;
   logLevel: string;
 }
 
@@ -160,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     explainEnabled: v.EXPLAIN_ENABLED,
+    preparedStatements: v.DB_PREPARED_STATEMENTS,
     logLevel: v.LOG_LEVEL,
   };
 }
