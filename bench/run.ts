@@ -9,7 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { prepareBenchDatabase, postgresVersion } from './lib/bench-database.js';
+import { adminToken, prepareBenchDatabase, postgresVersion } from './lib/bench-database.js';
 import { runSkewBench } from './skew/run.js';
 import { renderChart } from './lib/chart-svg.js';
 import { startChildServer, type ChildServer } from './lib/child-server.js';
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
         entry,
         cwd: ROOT,
         env: { ...impl.env, DATABASE_URL: url },
+        headers: impl.admin ? { authorization: `Bearer ${await adminToken(url)}` } : {},
         readyPath: `/${SCENARIOS[0].resource}?page%5Bsize%5D=1&include=${encodeURIComponent(SCENARIOS[0].include)}`,
       }));
     }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import pg from 'pg';
+import { issueToken } from '../../src/auth/tokens.js';
 import { createDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createProgressReporter, hasDemoData, seedDemoData } from '../../src/seed/index.js';
@@ -33,6 +34,16 @@ export async function prepareBenchDatabase(scale: number, log: (line: string) =>
     await database.close();
   }
   return url;
+}
+
+/** A new admin API token on the bench database (the bench asks loom as an admin). */
+export async function adminToken(url: string): Promise<string> {
+  const database = await createDatabase({ url });
+  try {
+    return (await issueToken(database.db, null)).token;
+  } finally {
+    await database.close();
+  }
 }
 
 /** Creates database `name` on the server when it is missing; returns its URL. */

@@ -6,6 +6,8 @@ import { createServer } from 'node:net';
 export interface ChildServer {
   name: string;
   baseUrl: string;
+  /** Sent with every measured and verified request (loom: an admin token, see bench/run.ts). */
+  headers: Record<string, string>;
   pid: number;
   /** User + system CPU time the process has used so far (ms), from /proc/<pid>/stat. */
   cpuMs(): number;
@@ -41,6 +43,7 @@ export async function startChildServer(options: {
   cwd: string;
   env: Record<string, string>;
   readyPath: string;
+  headers?: Record<string, string>;
 }): Promise<ChildServer> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
@@ -56,6 +59,7 @@ export async function startChildServer(options: {
   return {
     name: options.name,
     baseUrl,
+    headers: options.headers ?? {},
     pid,
     cpuMs: () => {
       // Fields after the parenthesised command name: utime and stime are the 12th and 13th.

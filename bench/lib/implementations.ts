@@ -8,6 +8,12 @@ export interface Implementation {
   entry: string | ((root: string) => string);
   /** Extra environment for the child. */
   env: Record<string, string>;
+  /**
+   * Asks as an admin (an API token sent with every request): loom's
+   * visibility rules (API.md §6) then hide nothing, so its data equal the
+   * others', which know no principals. bench/auth.ts compares anonymous.
+   */
+  admin?: boolean;
   /** Why it cannot run here (missing build step), or null when it can. */
   unavailable(root: string): string | null;
 }
@@ -40,6 +46,7 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
     entry: (root) => (existsSync(join(root, 'src/server.ts')) ? 'src/server.ts' : 'bench/lib/loom-server.ts'),
     // Quiet logs (a log line per request would be measured too) and no rate limit.
     env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
+    admin: true,
     unavailable: needs('src/app.ts', 'the REST service (src/app.ts) does not exist yet'),
   },
   {

@@ -71,7 +71,7 @@ export async function measurePath(
 ): Promise<Map<ChildServer, Measurement>> {
   for (const server of servers) server.resetPeakRss();
   for (const server of servers) {
-    await drive(server.baseUrl + path, plan.warmupSeconds, plan.connections, request);
+    await drive(server.baseUrl + path, plan.warmupSeconds, plan.connections, request, server.headers);
     await settle(server);
     tick(plan.warmupSeconds, `warm-up ${server.name}`);
   }
@@ -79,7 +79,7 @@ export async function measurePath(
   for (let round = 0; round < plan.rounds; round++) {
     for (const server of rotate(servers, round)) {
       const cpuBefore = server.cpuMs();
-      const result = await drive(server.baseUrl + path, plan.roundSeconds, plan.connections, request);
+      const result = await drive(server.baseUrl + path, plan.roundSeconds, plan.connections, request, server.headers);
       samples.get(server)!.push({ ...result, cpuMs: server.cpuMs() - cpuBefore });
       await settle(server);
       tick(plan.roundSeconds, `round ${round + 1}/${plan.rounds} ${server.name}`);
@@ -97,8 +97,9 @@ interface Sample {
   cpuMs: number;
 }
 
-async function drive(url: string, seconds: number, connections: number, request?: RequestSpec): Promise<Omit<Sample, 'cpuMs'>> {
-  const result = await autocannon({ url, connections, duration: seconds, timeout: 60, ...request });
+/** One autocannon run; `headers` (the server's, e.g. a token) go with every request, besides the request's own. */
+export async function drive(url: string, seconds: number, connections: number, request?: RequestSpec, headers: Record<string, string> = {}): Promise<Omit<Sample, 'cpuMs'>> {
+  const result = await autocannon({ url, connections, duration: seconds, timeout: 60, ...request, headers: { ...headers, ...request?.headers } });
   return {
     requests: result['2xx'],
     seconds: result.duration,

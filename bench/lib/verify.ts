@@ -37,7 +37,7 @@ export async function verifyIdenticalData(servers: ChildServer[]): Promise<Query
 }
 
 async function fetchData(server: ChildServer, path: string, counts: Record<string, number | null>, key: string): Promise<unknown> {
-  const response = await fetch(server.baseUrl + path);
+  const response = await fetch(server.baseUrl + path, { headers: server.headers });
   const text = await response.text();
   if (!response.ok) throw new MismatchError(`${server.name} answered ${response.status} to ${path}: ${text.slice(0, 500)}`);
   counts[key] = queriesFromHeaders(response.headers);

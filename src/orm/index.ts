@@ -11,7 +11,7 @@ export { integrityError } from './execute-write.js';
 export { QuerySet, type Page } from './query-set.js';
 export { Count, CountAggregate, type Annotated, type Annotations, type CountOptions } from './count.js';
 export { explainStatement, indexesOf, type ExplainOptions, type QueryPlan } from './explain.js';
-export { Q, type FilterInput, type FilterNode, type Lookups } from './q.js';
+export { Q, OuterRef, type ExistsSource, type FilterInput, type FilterNode, type Lookups } from './q.js';
 export { Prefetch, prefetchRelatedObjects, type PrefetchLookup, type ToAttrs } from './prefetch.js';
 export { RelatedManager, type RelatedKey } from './related-manager.js';
 export { load } from './load.js';

@@ -28,6 +28,8 @@ interface QueryState {
   readonly only: readonly string[] | undefined;
   readonly defer: readonly string[];
   readonly selectRelated: readonly string[];
+  /** selectRelatedIf: path → the condition its joined row must meet (else the relation is null). */
+  readonly relatedConditions: readonly (readonly [string, FilterNode])[];
   readonly annotations: readonly (readonly [string, CountAggregate])[];
   readonly prefetch: readonly PrefetchLookup[];
   readonly restriction: KeyRestriction | undefined;
@@ -99,6 +101,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
       only: undefined,
       defer: [],
       selectRelated: [],
+      relatedConditions: [],
       annotations: [],
       prefetch: [],
       restriction: undefined,
@@ -245,6 +248,26 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
     return this.#with<T & Annotated<A>>({ annotations: [...this.#state.annotations, ...Object.entries(annotations)] });
   }
 
+  /**
+   * `selectRelated(path)`, but the joined row is kept only when it meets the
+   * conditions; elsewhere the relation reads `null`, as a missing row would
+   * (the JOIN becomes a LEFT JOIN with the condition in its ON clause). The
+   * conditions name the joined model's own fields; to reach further, use
+   * `Q.exists` with `OuterRef`.
+   *
+   * ```ts
+   * Comment.objects.selectRelatedIf('article', { isPublished: true })
+   * // left join "articles" as "t0_1" on "t0_1"."id" = "t0"."article_id" and ("t0_1"."is_published" = $1)
+   * ```
+   */
+  selectRelatedIf(path: string, ...conditions: FilterInput[]): QuerySet<T> {
+    const condition = Q.and(...conditions);
+    return this.#with({
+      selectRelated: [...new Set([...this.#state.selectRelated, path])],
+      relatedConditions: [...this.#state.relatedConditions, [path, condition]],
+    });
+  }
+
   /** Loads relations with one extra query each: strings (`'author__articles'`) or `Prefetch` objects. */
   prefetchRelated<P extends PrefetchLookup[]>(...lookups: P): QuerySet<T & ToAttrs<P>> {
     return this.#with<T & ToAttrs<P>>({ prefetch: [...this.#state.prefetch, ...lookups] });
@@ -309,6 +332,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
       only: s.only,
       defer: s.defer,
       selectRelated: s.selectRelated,
+      relatedConditions: s.relatedConditions,
       annotations: s.annotations,
       restriction: s.restriction,
       maxRows,

@@ -3,6 +3,8 @@
  * know whether there is a next page) or the detail query, with the planned
  * includes, then converting the instances to response objects.
  */
+import type { Principal } from '../auth/principal.js';
+import { type ParameterIssue, problems } from '../errors.js';
 import { type ModelInstance, type QuerySet, type Session, versionOf } from '../orm/index.js';
 import { converterFor } from '../serializers/converter.js';
 import { enforceResponseBudget, type ResponseLimits } from '../serializers/response-budget.js';
@@ -11,6 +13,7 @@ import { keysetSegments } from './keyset.js';
 import { filterArguments, planIncludes } from './planner.js';
 import type { ParsedListRequest, ParsedRequest } from './request-parser.js';
 import type { Resource } from './resources/index.js';
+import { viewerOf } from './resources/visibility.js';
 import { orderByArguments } from './sort-parser.js';
 
 type Resources = ReadonlyMap<string, Resource>;
@@ -27,14 +30,16 @@ export async function loadPage(
   resource: Resource,
   request: ParsedListRequest,
   resources: Resources,
+  principal: Principal,
   limits: ResponseLimits,
 ): Promise<LoadedPage> {
-  let queryset = (resource.model.objects as QuerySet<any>).using(session);
+  refusePrivateKeys(resource, request, principal);
+  let queryset = visibleRows(session, resource, principal);
   for (const condition of filterArguments(request.filters)) queryset = queryset.filter(condition as any);
   queryset = queryset.orderBy(...orderByArguments(request.ordering));
   // The ordering fields are loaded even when a fieldset leaves them out: the next cursor needs them.
   const fields = withFields(request, resource, request.ordering.map((key) => key.field).filter((field) => field in resource.fields));
-  const planned = planIncludes(queryset, resource, request.include.children, fields, resources, request.include.counts);
+  const planned = planIncludes(queryset, resource, request.include.children, fields, resources, principal, request.include.counts);
   // One look-ahead row tells whether a next page exists; the includes are loaded for the page alone.
   // After a cursor, the rows come segment by segment of the keyset (keyset.ts), each with an
   // index-bounded condition; a later segment is queried only when the earlier ran short.
@@ -48,7 +53,8 @@ export async function loadPage(
   // Before anything is converted: a response that would expand past the budget is refused here.
   enforceResponseBudget(page, resource, request.include.children, request.fields, resources, limits);
   const convert = converterFor(resource, request.include, request.fields, resources);
-  return { data: page.map(convert), nextCursor };
+  const viewer = viewerOf(principal);
+  return { data: page.map((row) => convert(row, viewer)), nextCursor };
 }
 
 /** One object as a response shows it, with its row version when it was asked for. */
@@ -64,19 +70,45 @@ export async function loadOne(
   id: number,
   request: ParsedRequest,
   resources: Resources,
+  principal: Principal,
   options: { version?: boolean; limits: ResponseLimits },
 ): Promise<LoadedOne | undefined> {
-  let queryset = (resource.model.objects as QuerySet<any>).using(session).filter({ id });
+  let queryset = visibleRows(session, resource, principal).filter({ id });
   if (options.version) queryset = queryset.withVersion();
-  const rows: ModelInstance[] = await planIncludes(queryset, resource, request.include.children, request.fields, resources, request.include.counts);
+  const rows: ModelInstance[] = await planIncludes(queryset, resource, request.include.children, request.fields, resources, principal, request.include.counts);
   if (rows.length === 0) return undefined;
   enforceResponseBudget(rows, resource, request.include.children, request.fields, resources, options.limits);
-  return { data: converterFor(resource, request.include, request.fields, resources)(rows[0]), version: versionOf(rows[0]) };
+  const data = converterFor(resource, request.include, request.fields, resources)(rows[0], viewerOf(principal));
+  return { data, version: versionOf(rows[0]) };
 }
 
 /** A strong ETag applies to a single object without include, fields or counts (API.md §5): its row alone. */
 export function wholeObject(request: ParsedRequest): boolean {
   return request.include.children.size === 0 && (request.include.counts?.size ?? 0) === 0 && request.fields.size === 0;
+}
+
+/**
+ * Filtering or sorting by a private field (`filter[email]`, `sort=email`)
+ * would tell who has which value: admins only (API.md §6), else 403.
+ */
+function refusePrivateKeys(resource: Resource, request: ParsedListRequest, principal: Principal): void {
+  const names = resource.privateFields?.names;
+  if (!names || principal.kind === 'admin') return;
+  const issues: ParameterIssue[] = [];
+  for (const { field } of request.filters) {
+    if (names.includes(field)) issues.push({ parameter: `filter[${field}]`, value: field, detail: `only admins may filter ${resource.name} by ${field}` });
+  }
+  for (const { field } of request.ordering) {
+    if (names.includes(field)) issues.push({ parameter: 'sort', value: field, detail: `only admins may sort ${resource.name} by ${field}` });
+  }
+  if (issues.length) throw problems.forbidden(issues.map((issue) => issue.detail).join('; '), issues);
+}
+
+/** The rows of `resource` that `principal` may see, on `db`. */
+export function visibleRows(session: Session, resource: Resource, principal: Principal): QuerySet<any> {
+  const queryset = (resource.model.objects as QuerySet<any>).using(session);
+  const condition = resource.visibility(principal);
+  return condition ? queryset.filter(condition) : queryset;
 }
 
 /** The request's fieldsets with `extra` fields of the root resource added to what is loaded. */

@@ -4,8 +4,19 @@
  * becomes a `Prefetch` whose queryset carries the preset, the fieldset, its
  * own to-one JOINs and its own to-many Prefetches. Hence exactly one query
  * plus one per to-many node (plus one per type for a generic target).
+ *
+ * Visibility (API.md §6) is planned at every node, as a condition inside the
+ * query that loads it, so no include path can reach a row its principal may
+ * not see and no query is added: the caller filters the top level with
+ * `resource.visibility(principal)`; every Prefetch queryset is filtered
+ * before its preset slices it (`recentN` is taken among visible rows); a
+ * to-one JOIN keeps its row only when visible (`selectRelatedIf`, else
+ * `null`); a count counts visible rows. A node needs no condition when its
+ * parent's visibility already implies its own (`visibilityBelow`): a comment
+ * under a visible article, or the article of a visible comment.
  */
-import { Count, type CountAggregate, Prefetch, Q, type QuerySet } from '../orm/index.js';
+import type { Principal } from '../auth/principal.js';
+import { Count, type CountAggregate, type FilterNode, Prefetch, Q, type QuerySet } from '../orm/index.js';
 import type { Fieldsets } from './fields-parser.js';
 import type { FilterClause } from './filter-parser.js';
 import type { ChosenCount, ChosenPreset, IncludeNode } from './include-parser.js';
@@ -15,9 +26,18 @@ import { COUNT_SORT_PREFIX } from './sort-parser.js';
 type AnyQuerySet = QuerySet<any>;
 type Resources = ReadonlyMap<string, Resource>;
 
+/** What every node of one plan shares. */
+interface PlanContext {
+  readonly fields: Fieldsets;
+  readonly resources: Resources;
+  readonly principal: Principal;
+}
+
 /** What the relations below one queryset's model add to it. */
 interface Loads {
   selectRelated: string[];
+  /** To-one JOINs whose row must meet a visibility condition. */
+  conditioned: [string, FilterNode][];
   /** `only()` arguments; stays empty when no fieldset applies (load everything). */
   only: string[];
   narrowed: boolean;
@@ -29,12 +49,14 @@ interface Loads {
 type Counts = ReadonlyMap<string, ChosenCount> | undefined;
 
 /**
- * Adds the includes, counts and fieldsets below `resource` to `queryset`.
- * Counts (API.md §7) are annotations of the queryset that loads their
- * objects, named `counts.<key>` (`author__counts.<key>` for a JOINed author).
+ * Adds the includes, counts and fieldsets below `resource` to `queryset`,
+ * each node narrowed to what `principal` may see (the top level is the
+ * caller's: `resource.visibility(principal)`). Counts (API.md §7) are
+ * annotations of the queryset that loads their objects, named
+ * `counts.<key>` (`author__counts.<key>` for a JOINed author).
  *
  * ```ts
- * planIncludes(Article.objects, articles, tree.children, fields, resources, tree.counts)
+ * planIncludes(Article.objects, articles, tree.children, fields, resources, principal, tree.counts)
  * // .selectRelated('author').prefetchRelated(new Prefetch('comments', Comment.objects.orderBy(...).slice(0, 5)))
  * // .annotate({ 'counts.tags': Count('tags') })
  * ```
@@ -45,15 +67,21 @@ export function planIncludes(
   children: ReadonlyMap<string, IncludeNode>,
   fields: Fieldsets,
   resources: Resources,
+  principal: Principal,
   counts?: Counts,
 ): AnyQuerySet {
-  const loads: Loads = { selectRelated: [], only: [], narrowed: false, prefetch: [], annotations: {} };
-  addFields(loads, resource, '', fields);
-  addCounts(loads, counts, '', resources);
-  collect(loads, children, '', fields, resources);
+  return planBelow(queryset, resource, children, counts, { fields, resources, principal });
+}
+
+function planBelow(queryset: AnyQuerySet, resource: Resource, children: ReadonlyMap<string, IncludeNode>, counts: Counts, context: PlanContext): AnyQuerySet {
+  const loads: Loads = { selectRelated: [], conditioned: [], only: [], narrowed: false, prefetch: [], annotations: {} };
+  addFields(loads, resource, '', context.fields);
+  addCounts(loads, resource, counts, '', context);
+  collect(loads, resource, children, '', context);
   let planned = queryset;
   if (loads.narrowed) planned = planned.only(...loads.only);
   if (loads.selectRelated.length) planned = planned.selectRelated(...loads.selectRelated);
+  for (const [path, condition] of loads.conditioned) planned = planned.selectRelatedIf(path, condition);
   if (Object.keys(loads.annotations).length) planned = planned.annotate(loads.annotations);
   if (loads.prefetch.length) planned = planned.prefetchRelated(...loads.prefetch);
   return planned;
@@ -64,18 +92,39 @@ export function countAttribute(key: string): string {
   return COUNT_SORT_PREFIX + key;
 }
 
-function addCounts(loads: Loads, counts: Counts, prefix: string, resources: Resources): void {
+/**
+ * The condition on `target` rows reached from visible `parent` rows through
+ * `relation` for `principal`; undefined when every such row is visible. It is
+ * implied (undefined) when the parent follows that relation (the article of a
+ * visible comment, the target of a visible reaction) or the target follows
+ * the way back (the comments of a visible article, the reactions on it).
+ */
+export function visibilityBelow(parent: Resource, relation: string, target: Resource, principal: Principal): FilterNode | undefined {
+  if (parent.follows === relation) return undefined;
+  if (target.follows && parent.model.meta.relations[relation].isInverseOf(target.model.meta.relations[target.follows])) return undefined;
+  return target.visibility(principal);
+}
+
+/** Counts of visible related rows, as annotations of `parent`'s queryset. */
+function addCounts(loads: Loads, parent: Resource, counts: Counts, prefix: string, context: PlanContext): void {
   if (!counts) return;
   for (const count of counts.values()) {
-    const target = resources.get(count.resource.name)!;
-    const queryset = presetQuerySet(target, count.preset);
+    const target = context.resources.get(count.resource.name)!;
+    const queryset = visibleQuerySet(parent, count.relation.name, target, count.preset, context.principal);
     loads.annotations[prefix + countAttribute(count.key)] = Count(count.relation.name, { queryset });
   }
 }
 
-/** The target's base queryset shaped by a preset (filter, order, slice), or undefined for none. */
-function presetQuerySet(target: Resource, preset: ChosenPreset | undefined): AnyQuerySet | undefined {
-  return preset ? preset.preset.apply(target.model.objects as AnyQuerySet, preset.arg) : undefined;
+/**
+ * The target's rows that `principal` may see below `parent` through
+ * `relation`, shaped by a preset (filter, order, slice): the preset slices
+ * among visible rows. Undefined when there is neither condition nor preset.
+ */
+function visibleQuerySet(parent: Resource, relation: string, target: Resource, preset: ChosenPreset | undefined, principal: Principal): AnyQuerySet | undefined {
+  const condition = visibilityBelow(parent, relation, target, principal);
+  if (!condition && !preset) return undefined;
+  const base = condition ? (target.model.objects as AnyQuerySet).filter(condition) : (target.model.objects as AnyQuerySet);
+  return preset ? preset.preset.apply(base, preset.arg) : base;
 }
 
 function addFields(loads: Loads, resource: Resource, prefix: string, fields: Fieldsets): void {
@@ -84,28 +133,39 @@ function addFields(loads: Loads, resource: Resource, prefix: string, fields: Fie
   for (const name of chosen ?? Object.keys(resource.fields)) loads.only.push(prefix + name);
 }
 
-function collect(loads: Loads, children: ReadonlyMap<string, IncludeNode>, prefix: string, fields: Fieldsets, resources: Resources): void {
+function collect(loads: Loads, parent: Resource, children: ReadonlyMap<string, IncludeNode>, prefix: string, context: PlanContext): void {
+  const { resources, principal } = context;
   for (const [name, node] of children) {
     const path = prefix + name;
     if (node.relation.load === 'generic') {
-      loads.prefetch.push(path); // one query per target type; the ORM resolves it
+      // One query per target type; the ORM resolves it. No type needs a condition here (test/auth/visibility.test.ts).
+      for (const type of node.relation.targets) {
+        if (visibilityBelow(parent, name, resources.get(type)!, principal)) {
+          throw new Error(`${parent.name}.${name}: a generic target with a visibility condition of its own is not planned`);
+        }
+      }
+      loads.prefetch.push(path);
     } else if (node.relation.load === 'toOne') {
       const target = resources.get(node.relation.targets[0])!;
       loads.selectRelated.push(path);
-      addFields(loads, target, `${path}__`, fields);
-      addCounts(loads, node.counts, `${path}__`, resources);
-      collect(loads, node.children, `${path}__`, fields, resources);
+      const condition = visibilityBelow(parent, name, target, principal);
+      if (condition) loads.conditioned.push([path, condition]);
+      addFields(loads, target, `${path}__`, context.fields);
+      addCounts(loads, target, node.counts, `${path}__`, context);
+      collect(loads, target, node.children, `${path}__`, context);
     } else {
-      loads.prefetch.push(new Prefetch(path, relatedQuerySet(node, fields, resources)));
+      loads.prefetch.push(new Prefetch(path, relatedQuerySet(parent, name, node, context)));
     }
   }
 }
 
-/** The queryset of one to-many node: preset (or the default ordering), then its own includes. */
-function relatedQuerySet(node: IncludeNode, fields: Fieldsets, resources: Resources): AnyQuerySet {
-  const target = resources.get(node.relation.targets[0])!;
-  const shaped = presetQuerySet(target, node.preset) ?? (target.model.objects as AnyQuerySet).orderBy(...target.defaultOrdering);
-  return planIncludes(shaped, target, node.children, fields, resources, node.counts);
+/** The queryset of one to-many node: visible rows, then the preset (or the default ordering), then its own includes and counts. */
+function relatedQuerySet(parent: Resource, name: string, node: IncludeNode, context: PlanContext): AnyQuerySet {
+  const target = context.resources.get(node.relation.targets[0])!;
+  const shaped =
+    visibleQuerySet(parent, name, target, node.preset, context.principal) ?? (target.model.objects as AnyQuerySet);
+  const ordered = node.preset ? shaped : shaped.orderBy(...target.defaultOrdering);
+  return planBelow(ordered, target, node.children, node.counts, context);
 }
 
 /** `filter[...]` clauses as ORM filter arguments. */

@@ -17,9 +17,9 @@ import type { Resource } from './resources/index.js';
 
 type Resources = ReadonlyMap<string, Resource>;
 
-/** What a read can answer besides 200 (API.md §4): bad parameters or over budget, unknown id, the unexpected, no database. */
-const listErrors = problemResponses(400, 500, 503);
-const detailErrors = problemResponses(400, 404, 500, 503);
+/** What a read can answer besides 200 (API.md §4, §6): bad parameters or over budget, a bad token, a private field filtered (lists), unknown id, the unexpected, no database. */
+const listErrors = problemResponses(400, 401, 403, 500, 503);
+const detailErrors = problemResponses(400, 401, 404, 500, 503);
 
 /** `articles` → `Articles`: operation ids are client method names (`listArticles`, `getArticle`). */
 const pascal = (name: string) => name[0].toUpperCase() + name.slice(1);
@@ -69,7 +69,7 @@ export function registerResourceRoutes(app: FastifyInstance, resources: Resource
       },
       async (request) => {
         const parsed = parseListRequest(resource, request.query as Record<string, unknown>, resources);
-        const page = await read(request, (session) => loadPage(session, resource, parsed, resources, options.responseLimits));
+        const page = await read(request, (session) => loadPage(session, resource, parsed, resources, request.principal, options.responseLimits));
         return { data: page.data, links: { next: nextLink(request, path, page.nextCursor) } };
       },
     );
@@ -93,7 +93,9 @@ export function registerResourceRoutes(app: FastifyInstance, resources: Resource
         const parsed = parseDetailRequest(resource, request.query as Record<string, unknown>, resources);
         const version = wholeObject(parsed);
         const loaded =
-          id === null ? undefined : await read(request, (session) => loadOne(session, resource, id, parsed, resources, { version, limits: options.responseLimits }));
+          id === null
+            ? undefined
+            : await read(request, (session) => loadOne(session, resource, id, parsed, resources, request.principal, { version, limits: options.responseLimits }));
         if (!loaded) throw problems.notFound(resource.name, raw);
         if (loaded.version !== undefined) reply.header('etag', strongEtag(loaded.version, request.principal));
         return { data: loaded.data };

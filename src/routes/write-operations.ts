@@ -116,7 +116,7 @@ async function answer(context: WriteContext, instance: ModelInstance, status: 20
     return { status: 204, location, etag: version === undefined ? undefined : strongEtag(version, request.principal) };
   }
   const version = wholeObject(context.response);
-  const loaded = await loadOne(context.session, resource, id, context.response, context.resources, { version, limits: context.limits });
+  const loaded = await loadOne(context.session, resource, id, context.response, context.resources, request.principal, { version, limits: context.limits });
   // Issue 14: a principal who may write a row they then cannot see gets a 404 from the read.
   if (!loaded) throw problems.notFound(resource.name, String(id));
   return { status, location, data: loaded.data, etag: loaded.version === undefined ? undefined : strongEtag(loaded.version, request.principal) };

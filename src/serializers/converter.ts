@@ -17,11 +17,17 @@ import type { Fieldsets } from '../routes/fields-parser.js';
 import type { ChosenCount, IncludeNode } from '../routes/include-parser.js';
 import { countAttribute } from '../routes/planner.js';
 import type { Resource } from '../routes/resources/index.js';
+import type { Viewer } from '../routes/resources/visibility.js';
 
-export type Converter = (instance: ModelInstance) => Record<string, unknown>;
+/**
+ * Converts one row for a viewer: who may read private fields (API.md §6,
+ * `email`): `true` everyone's (admin), `null` nobody's (anonymous), or an
+ * author id: the rows that author owns. Elsewhere their keys are absent.
+ */
+export type Converter = (instance: ModelInstance, viewer: Viewer) => Record<string, unknown>;
 
 /** Reads one included relation of an instance and converts it. */
-type RelationReader = (row: ModelInstance) => unknown;
+type RelationReader = (row: ModelInstance, viewer: Viewer) => unknown;
 
 /**
  * Converters by plan, since building one generates and compiles code. Keys
@@ -64,21 +70,29 @@ function compileConverter(
 ): Converter {
   const names = fields.get(resource.name) ?? Object.keys(resource.fields);
   const readers: RelationReader[] = [];
-  const properties = names.map((name) => {
+  const property = (name: string) => {
     const key = JSON.stringify(name);
     if (!Object.prototype.hasOwnProperty.call(resource.fields, name)) throw new Error(`${resource.name} has no field ${key}`);
     const value = `row[${key}]`;
     return resource.fields[name].kind === 'timestamp' ? `${key}: ${value} === null ? null : isoTimestamp(${value})` : `${key}: ${value}`;
-  });
+  };
+  // Counts and included relations follow the fields in every variant.
+  const appended: string[] = [];
   if (counts?.size) {
     const values = [...counts.keys()].map((key) => `${JSON.stringify(key)}: row[${JSON.stringify(countAttribute(key))}]`);
-    properties.push(`"counts": { ${values.join(', ')} }`);
+    appended.push(`"counts": { ${values.join(', ')} }`);
   }
   for (const [name, node] of children) {
-    properties.push(`${JSON.stringify(name)}: readers[${readers.length}](row)`);
+    appended.push(`${JSON.stringify(name)}: readers[${readers.length}](row, viewer)`);
     readers.push(relationReader(name, node, fields, resources));
   }
-  const build = new Function('readers', 'isoTimestamp', `return function convert(row) {\n  return { ${properties.join(',\n    ')} };\n}`);
+  const literal = (fieldNames: readonly string[]) => `{ ${[...fieldNames.map(property), ...appended].join(',\n    ')} }`;
+  // A resource with private fields gets two literals: with them for who may read them, without for everyone else.
+  const hidden = resource.privateFields?.names.filter((name) => names.includes(name)) ?? [];
+  const body = hidden.length
+    ? `const full = viewer === true || (viewer !== null && row[${JSON.stringify(resource.privateFields!.owner)}] === viewer);\n  return full ? ${literal(names)} : ${literal(names.filter((name) => !hidden.includes(name)))};`
+    : `return ${literal(names)};`;
+  const build = new Function('readers', 'isoTimestamp', `return function convert(row, viewer) {\n  ${body}\n}`);
   return build(readers, isoTimestamp) as Converter;
 }
 
@@ -91,22 +105,22 @@ function relationReader(name: string, node: IncludeNode, fields: Fieldsets, reso
         return [resource.model, compileConverter(resource, new Map(), fields, resources)] as const;
       }),
     );
-    return (row) => {
+    return (row, viewer) => {
       const target = loaded(row, name) as ModelInstance | null;
-      return target === null || target === undefined ? null : byModel.get(target.model)!(target);
+      return target === null || target === undefined ? null : byModel.get(target.model)!(target, viewer);
     };
   }
   const convert = compileConverter(resources.get(node.relation.targets[0])!, node.children, fields, resources, node.counts);
   if (node.relation.load === 'toMany') {
-    return (row) => {
+    return (row, viewer) => {
       const related = loaded(row, name) as ModelInstance[];
       const out = new Array(related.length);
-      for (let i = 0; i < related.length; i++) out[i] = convert(related[i]);
+      for (let i = 0; i < related.length; i++) out[i] = convert(related[i], viewer);
       return out;
     };
   }
-  return (row) => {
+  return (row, viewer) => {
     const related = loaded(row, name) as ModelInstance | null;
-    return related === null ? null : convert(related);
+    return related === null ? null : convert(related, viewer);
   };
 }

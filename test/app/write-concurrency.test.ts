@@ -10,12 +10,13 @@ import { sql } from 'kysely';
 import { buildApp } from '../../src/app.js';
 import { eachDatabase } from '../helpers/databases.js';
 import { insertBlog } from './blog.fixture.js';
-import { send } from '../helpers/writes.js';
+import { send, sendAsAdmin } from '../helpers/writes.js';
 
 await eachDatabase(t, async (t, database) => {
   const { db } = database;
   await insertBlog(db);
   const app = await buildApp({ database });
+  const admin = await sendAsAdmin(app, database.db);
   t.teardown(() => app.close());
   const count = async (query: ReturnType<typeof sql>) => Number(((await query.execute(db)).rows[0] as any).n);
 
@@ -80,7 +81,7 @@ await eachDatabase(t, async (t, database) => {
     t.equal(minimalAgain.status, 204);
     t.equal(minimalAgain.headers.location, minimal.headers.location);
 
-    await sql`insert into idempotency_keys (principal, key, request_hash) values ('anonymous', 'busy', 'x')`.execute(db);
+    await sql`insert into idempotency_keys (principal, key, request_hash) values (${`admin:${admin.id}`}, 'busy', 'x')`.execute(db);
     const busy = await send(app, 'POST', '/tags', { data: { name: 'busy' } }, { 'idempotency-key': 'busy' });
     t.equal(busy.status, 409, 'the first request with the key is still running');
     t.equal(await count(sql`select count(*) as n from tags where name = 'busy'`), 0);

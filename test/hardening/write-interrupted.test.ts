@@ -13,7 +13,7 @@ import t from 'tap';
 import { sql } from 'kysely';
 import { buildApp } from '../../src/app.js';
 import { openPostgres } from '../helpers/databases.js';
-import { send } from '../helpers/writes.js';
+import { send, sendAsAdmin } from '../helpers/writes.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL;
 if (!adminUrl) {
@@ -27,6 +27,7 @@ if (!adminUrl) {
   await sql`insert into tags (id, name) select g, 'tag ' || g from generate_series(1, 5000) g`.execute(db);
   await sql`insert into article_tags (article_id, tag_id) values (1, 1), (1, 2)`.execute(db);
   const app = await buildApp({ database });
+  await sendAsAdmin(app, database.db);
   t.teardown(() => app.close());
 
   t.test('a PATCH whose connection is cut during its tagIds write changes nothing', async (t) => {

@@ -9,7 +9,7 @@
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import t from 'tap';
 import { Article, Author, Tag } from '../../src/models/index.js';
-import { Count } from '../../src/orm/index.js';
+import { Count, OuterRef, Q } from '../../src/orm/index.js';
 import { toFilterNode } from '../../src/orm/q.js';
 import { templateKey } from '../../src/orm/sql/select-template.js';
 import { compileSelect, type SelectSpec } from '../../src/orm/sql/select.js';
@@ -38,6 +38,7 @@ const base: SelectSpec = {
   version: false,
   lock: undefined,
   sliceForm: undefined,
+  relatedConditions: undefined,
 };
 
 const sqlOf = (spec: SelectSpec) => compileSelect(spec).query.compile(db).sql;
@@ -45,7 +46,12 @@ const sqlOf = (spec: SelectSpec) => compileSelect(spec).query.compile(db).sql;
 /** For every field: variants that change the SQL text. */
 const changesSql: { [K in keyof Required<SelectSpec>]: Partial<SelectSpec>[] } = {
   model: [{ model: Tag, ordering: [], restriction: undefined, filters: [] }],
-  filters: [{ filters: [] }, { filters: [toFilterNode({ isPublished: true, title__icontains: 'x' })] }, { filters: [toFilterNode({ categoryId: null })] }],
+  filters: [
+    { filters: [] },
+    { filters: [toFilterNode({ isPublished: true, title__icontains: 'x' })] },
+    { filters: [toFilterNode({ categoryId: null })] },
+    { filters: [toFilterNode({ isPublished: true }), Q.exists(Author.objects.filter({ id: new OuterRef('authorId'), name: 'x' }))] },
+  ],
   ordering: [{ ordering: ['title'] }, { ordering: ['-pubDate', 'title'] }],
   low: [{ low: 3 }],
   high: [{ high: undefined }],
@@ -58,6 +64,7 @@ const changesSql: { [K in keyof Required<SelectSpec>]: Partial<SelectSpec>[] } =
   version: [{ version: true }],
   lock: [{ lock: 'update', high: undefined, restriction: undefined }, { lock: 'key share', high: undefined, restriction: undefined }],
   sliceForm: [{ sliceForm: 'window' }, { sliceForm: 'lateral' }],
+  relatedConditions: [{ selectRelated: ['author'], relatedConditions: [['author', toFilterNode({ name: 'x' })]] }],
 };
 
 /** Variants that change bound values only: the same SQL text, the same template. */
@@ -91,6 +98,17 @@ t.test('bound values alone keep the key (the template is reused)', async (t) => 
     t.equal(sqlOf(variant), sqlOf(base), `${JSON.stringify(Object.keys(change))}: same SQL text`);
     t.equal(templateKey(variant), templateKey(base), `${JSON.stringify(Object.keys(change))}: same key`);
   }
+});
+
+t.test('an exists with other values keeps its key; a selectRelatedIf condition is not cached', async (t) => {
+  const withName = (name: string): SelectSpec => ({
+    ...base,
+    filters: [Q.exists(Author.objects.filter({ id: new OuterRef('authorId'), name }))],
+  });
+  t.equal(sqlOf(withName('x')), sqlOf(withName('y')));
+  t.ok(templateKey(withName('x')));
+  t.equal(templateKey(withName('x')), templateKey(withName('y')));
+  t.equal(templateKey({ ...base, selectRelated: ['author'], relatedConditions: [['author', toFilterNode({ name: 'x' })]] }), undefined);
 });
 
 t.test('a restriction of unknown shape or a filtered count is not cached', async (t) => {

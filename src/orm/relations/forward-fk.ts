@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { ModelInstance } from '../instance.js';
 import type { Model } from '../model.js';
+import { type FilterNode, OuterRef, Q, toFilterNode } from '../q.js';
 import { type KeyRestriction, Relation, type RelationFactory } from './relation.js';
 import { ReverseFk } from './reverse-fk.js';
 
@@ -34,6 +35,18 @@ export class ForwardFk extends Relation {
 
   override assignedField(): string {
     return this.field;
+  }
+
+  override whereRelated(conditionFor: (target: Model<any, any>) => FilterNode | undefined): FilterNode {
+    const target = this.target!;
+    const condition = conditionFor(target);
+    const filters = [toFilterNode({ [target.meta.pk]: new OuterRef(this.field) })];
+    if (condition) filters.push(condition);
+    return Q.exists({ model: target, filterNodes: filters });
+  }
+
+  override isInverseOf(other: Relation): boolean {
+    return other instanceof ReverseFk && other.forward === this;
   }
 
   /** JOIN condition for select_related: target.pk = source.fk */

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { errors } from '../errors.js';
 import type { ModelInstance } from '../instance.js';
 import type { Model } from '../model.js';
+import { type FilterNode, OuterRef, Q, toFilterNode } from '../q.js';
 import type { QuerySet } from '../query-set.js';
 import { type KeyRestriction, keyOfKind, type PrefetchBatch, Relation, type RelationFactory, uniqueKeys } from './relation.js';
 
@@ -43,6 +44,24 @@ export class GenericForeignKey extends Relation {
 
   override defaultQueryset(): QuerySet<any> {
     throw new Error(`${this.source.name}.${this.name} is generic and has no single queryset`);
+  }
+
+  /**
+   * "The target exists and matches": per type, `type = <value> and exists
+   * (a row of that model with this id and its condition)`, OR-ed.
+   */
+  override whereRelated(conditionFor: (target: Model<any, any>) => FilterNode | undefined): FilterNode {
+    const branches = Object.entries(this.options.models).map(([type, model]) => {
+      const filters = [toFilterNode({ [model.meta.pk]: new OuterRef(this.options.idField) })];
+      const condition = conditionFor(model);
+      if (condition) filters.push(condition);
+      return Q.and({ [this.options.typeField]: type }, Q.exists({ model, filterNodes: filters }));
+    });
+    return Q.or(...branches);
+  }
+
+  override isInverseOf(other: Relation): boolean {
+    return other.isInverseOf(this);
   }
 
   /** One batch per target type present among the parents. */

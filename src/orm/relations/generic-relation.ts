@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { ModelInstance } from '../instance.js';
 import type { Model } from '../model.js';
+import { GenericForeignKey } from './generic-foreign-key.js';
 import { type DeletionEdge, type KeyRestriction, keyOfKind, Relation, type RelationFactory } from './relation.js';
 
 export interface GenericOptions {
@@ -34,6 +35,17 @@ export class GenericRelation extends Relation {
 
   get #textIds(): boolean {
     return this.target!.meta.field(this.options.idField)?.kind === 'text';
+  }
+
+  /** The generic foreign key on the target that names this source with this relation's type value. */
+  override isInverseOf(other: Relation): boolean {
+    return (
+      other instanceof GenericForeignKey &&
+      other.source === this.target &&
+      other.options.typeField === this.options.typeField &&
+      other.options.idField === this.options.idField &&
+      other.options.models[this.options.typeValue] === this.source
+    );
   }
 
   restriction(keys: readonly unknown[]): KeyRestriction {

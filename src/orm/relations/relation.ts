@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import { errors, OrmError } from '../errors.js';
+import type { FilterNode } from '../q.js';
 import { getRelationCache, hasRelationCache, type ModelInstance, ORIGIN } from '../instance.js';
 import type { FieldKind } from '../fields.js';
 import type { Model } from '../model.js';
@@ -101,6 +102,27 @@ export abstract class Relation {
     const join = restriction.join ? sql` ${restriction.join(alias)}` : sql``;
     const where = restriction.where ? [restriction.where(alias)] : [];
     return { from: sql`${sql.table(this.target!.meta.table)} as ${sql.id(alias)}${join}`, key: restriction.keyColumn(alias), where };
+  }
+
+  /**
+   * A condition on this relation's source rows: "the related row exists and
+   * matches `conditionFor(its model)`", as EXISTS subqueries, so it adds no
+   * join and fits any query (a filter, a Prefetch queryset, a count). Only
+   * to-one relations have one related row; `conditionFor` may return
+   * undefined for a model whose rows all match.
+   *
+   * ```ts
+   * Comment.meta.relations.article.whereRelated(() => toFilterNode({ isPublished: true }))
+   * // exists (select 1 from "articles" as "t0_e1" where "t0_e1"."id" = "t0"."article_id" and "t0_e1"."is_published" = $1)
+   * ```
+   */
+  whereRelated(_conditionFor: (target: Model<any, any>) => FilterNode | undefined): FilterNode {
+    throw new OrmError(`${this.source.name}.${this.name} is to-many: whereRelated needs a to-one relation`);
+  }
+
+  /** True when `other` walks the same link the other way (article.comments and comment.article). */
+  isInverseOf(_other: Relation): boolean {
+    return false;
   }
 
   /** The queryset used when a lookup gives none. */

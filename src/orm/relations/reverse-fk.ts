@@ -17,6 +17,10 @@ export class ReverseFk extends Relation {
     super(source, name, target);
   }
 
+  override isInverseOf(other: Relation): boolean {
+    return other === this.forward;
+  }
+
   restriction(keys: readonly unknown[]): KeyRestriction {
     const fkColumn = this.target!.meta.columnOf(this.forward.field);
     return { keys, keyColumn: (alias) => sql.ref(`${alias}.${fkColumn}`), shape: this.shapeId };

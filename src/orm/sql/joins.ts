@@ -1,8 +1,9 @@
 import { sql, type RawBuilder } from 'kysely';
-import { errors } from '../errors.js';
+import { errors, FieldError } from '../errors.js';
+import type { FilterNode } from '../q.js';
 import type { Model } from '../model.js';
 import { ForwardFk } from '../relations/forward-fk.js';
-import type { ResolvedColumn } from './where.js';
+import { compileFilter, type ResolvedColumn } from './where.js';
 
 /** A to-one relation joined into a query, addressed by its `__` path. */
 export interface Join {
@@ -11,8 +12,10 @@ export interface Join {
   model: Model<any, any>;
   relation: ForwardFk;
   parent: Join | undefined;
-  /** LEFT once any FK on the chain is nullable; INNER otherwise. */
+  /** LEFT once any FK on the chain is nullable or conditioned; INNER otherwise. */
   left: boolean;
+  /** An extra ON condition (selectRelatedIf): a joined row that fails it reads as no row. */
+  condition?: RawBuilder<unknown>;
 }
 
 /**
@@ -29,10 +32,19 @@ export class JoinSet {
   /** How many times a filter or an ordering read an annotation. */
   annotationReads = 0;
 
+  #subqueries = 0;
+
   constructor(
     readonly model: Model<any, any>,
     readonly alias: string,
+    /** The query around this one, for a subquery (what `OuterRef` resolves in). */
+    readonly outer?: JoinSet,
   ) {}
+
+  /** The joins of a new subquery inside this query, under an alias of its own. */
+  subquery(model: Model<any, any>): JoinSet {
+    return new JoinSet(model, `${this.alias}_e${++this.#subqueries}`, this);
+  }
 
   /** Joins each relation of `names` from the base model; returns the last join. */
   walk(names: readonly string[], purpose: 'filter' | 'selectRelated'): Join | undefined {
@@ -64,6 +76,21 @@ export class JoinSet {
     return parent;
   }
 
+  /**
+   * Puts `condition` (on the joined model's own fields) into the ON clause of
+   * the join at `names`, which becomes LEFT, and so do the joins below it.
+   */
+  restrict(names: readonly string[], condition: FilterNode): void {
+    const join = this.walk(names, 'selectRelated')!;
+    const own = new JoinSet(join.model, join.alias);
+    const compiled = compileFilter(own, condition);
+    if (own.joins.length) throw new FieldError(`The condition on '${join.path}' may not walk relations (${own.joins.map((j) => j.path).join(', ')}); use Q.exists with OuterRef`);
+    join.condition = join.condition ? sql`${join.condition} and ${compiled}` : compiled;
+    join.left = true;
+    // Joins are kept parents first: one pass marks every join below as LEFT too.
+    for (const other of this.joins) if (other.parent?.left) other.left = true;
+  }
+
   /** The value of annotation `name` as a column, noting that the query's conditions or ordering use it; undefined when there is none. */
   annotation(name: string): ResolvedColumn | undefined {
     const column = this.annotations.get(name);
@@ -79,7 +106,8 @@ export class JoinSet {
     const parts = this.joins.map((join) => {
       const parentAlias = join.parent?.alias ?? this.alias;
       const kind = join.left ? sql.raw('left join') : sql.raw('inner join');
-      return sql`${kind} ${sql.table(join.model.meta.table)} as ${sql.id(join.alias)} on ${join.relation.joinOn(parentAlias, join.alias)}`;
+      const on = join.relation.joinOn(parentAlias, join.alias);
+      return sql`${kind} ${sql.table(join.model.meta.table)} as ${sql.id(join.alias)} on ${join.condition ? sql`${on} and ${join.condition}` : on}`;
     });
     return sql.join(parts, sql` `);
   }

@@ -53,6 +53,8 @@ const KEY_PARTS: { readonly [K in keyof Required<SelectSpec>]: (spec: SelectSpec
   maxRows: (spec) => spec.maxRows !== undefined,
   version: (spec) => spec.version === true,
   lock: (spec) => spec.lock ?? null,
+  // Their values are compiled in: a spec with any is not reused (templateKey).
+  relatedConditions: (spec) => spec.relatedConditions?.length ?? 0,
   sliceForm: (spec) =>
     spec.restriction && (spec.low > 0 || spec.high !== undefined) ? (spec.sliceForm ?? sliceFormFor(spec.high, spec.restriction.keys.length)) : null,
 };
@@ -65,6 +67,7 @@ const KEY_FIELDS = Object.keys(KEY_PARTS) as (keyof SelectSpec)[];
  */
 export function templateKey(spec: SelectSpec, filterShape = filterBinds(spec.filters).shape): string | undefined {
   if (spec.annotations.some(([, count]) => count.filters.length > 0)) return undefined;
+  if (spec.relatedConditions?.length) return undefined;
   if (spec.restriction && spec.restriction.shape === undefined) return undefined;
   return JSON.stringify(KEY_FIELDS.map((field) => KEY_PARTS[field](spec, filterShape)));
 }

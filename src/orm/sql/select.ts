@@ -19,6 +19,8 @@ export interface SelectSpec {
   only: readonly string[] | undefined;
   defer: readonly string[];
   selectRelated: readonly string[];
+  /** Conditions on select_related rows (selectRelatedIf), by path. */
+  relatedConditions?: readonly (readonly [string, FilterNode])[];
   /** `annotate()`: name → aggregate, in the order given. */
   annotations: readonly (readonly [string, CountAggregate])[];
   restriction: KeyRestriction | undefined;
@@ -170,6 +172,8 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
       joinNode.set(join, nodes.length - 1);
     }
   }
+
+  for (const [path, condition] of spec.relatedConditions ?? []) joins.restrict(path.split('__'), condition);
 
   const annotations = compileAnnotations(joins, spec.annotations);
   /** Where each annotation's select-list entry goes, once it is known whether a filter or an ordering names it. */

@@ -1,9 +1,9 @@
 import { sql, type RawBuilder } from 'kysely';
-import { errors } from '../errors.js';
+import { errors, FieldError } from '../errors.js';
 import type { FieldKind } from '../fields.js';
 import { ModelInstance } from '../instance.js';
 import type { Model } from '../model.js';
-import type { FilterNode } from '../q.js';
+import { type FilterNode, OuterRef } from '../q.js';
 import { ForwardFk } from '../relations/forward-fk.js';
 import type { JoinSet } from './joins.js';
 
@@ -168,6 +168,7 @@ export function filterBinds(nodes: readonly FilterNode[]): { shape: string; valu
       case 'lookups':
         return `{${Object.entries(node.lookups)
           .map(([key, value]) => {
+            if (value instanceof OuterRef) return `${key}:outer(${value.field})`;
             const binds = lookupBinds(lookupOf(key.split('__')), value);
             values.push(...binds.values);
             return `${key}:${binds.shape}`;
@@ -181,6 +182,8 @@ export function filterBinds(nodes: readonly FilterNode[]): { shape: string; valu
       case 'row':
         values.push(...node.values.map(plain));
         return `row(${node.fields.join(',')}${node.op})`;
+      case 'exists':
+        return `exists(${node.model.name}:${node.filters.map(walk).join(';')})`;
     }
   };
   const shape = nodes.map(walk).join(';');
@@ -193,7 +196,7 @@ export function compileFilter(joins: JoinSet, node: FilterNode, param: BindFilte
     case 'lookups': {
       const parts = Object.entries(node.lookups).map(([key, value]) => {
         const { column, lookup } = splitLookup(joins, key);
-        return condition(column, lookup, value, param);
+        return value instanceof OuterRef ? outerCondition(joins, column, lookup, value) : condition(column, lookup, value, param);
       });
       return parts.length ? sql`(${sql.join(parts, sql` and `)})` : sql`true`;
     }
@@ -211,5 +214,19 @@ export function compileFilter(joins: JoinSet, node: FilterNode, param: BindFilte
     case 'not':
       // `is not true` keeps rows where the condition is NULL, as Django's exclude() does.
       return sql`((${compileFilter(joins, node.child, param)}) is not true)`;
+    case 'exists': {
+      const inner = joins.subquery(node.model);
+      const where = node.filters.map((filter) => compileFilter(inner, filter, param));
+      const whereSql = where.length ? sql` where ${sql.join(where, sql` and `)}` : sql``;
+      // The inner joins are known once its filters are compiled.
+      return sql`exists (select 1 from ${sql.table(node.model.meta.table)} as ${sql.id(inner.alias)} ${inner.toSql()}${whereSql})`;
+    }
   }
+}
+
+/** `column = <the outer query's column>`, for a lookup whose value is an OuterRef. */
+function outerCondition(joins: JoinSet, column: ResolvedColumn, lookup: Lookup, value: OuterRef): RawBuilder<unknown> {
+  if (!joins.outer) throw new FieldError(`OuterRef('${value.field}') is only valid inside Q.exists()`);
+  if (lookup !== 'exact') throw new FieldError(`OuterRef('${value.field}') only takes an exact lookup, not '${lookup}'`);
+  return sql`${column.ref} = ${resolveColumn(joins.outer, value.field.split('__')).ref}`;
 }

@@ -1,6 +1,10 @@
+import type { Principal } from '../../auth/principal.js';
+import { type FilterNode, Q } from '../../orm/index.js';
 import type { Model } from '../../orm/model.js';
 import type { Relation } from '../../orm/relations/relation.js';
 import type { FieldKind, Preset, RelationShape, ResourceShape, ScalarField } from './resource.js';
+import { type PrivateFields, visibleToEveryone, type VisibilityRule } from './visibility.js';
+import { adminOnly, type WriteRule } from './write-rules.js';
 
 /** What a resource file declares; everything else is read from the model. */
 export interface ResourceDeclaration {
@@ -13,6 +17,12 @@ export interface ResourceDeclaration {
   readonly filters: readonly string[];
   /** Presets for to-many relations that target this resource. */
   readonly presets?: readonly Preset[];
+  /** Who sees which rows (default: everyone); see visibility.ts. */
+  readonly visibility?: VisibilityRule;
+  /** Fields only admins and the row's own author may read. */
+  readonly privateFields?: PrivateFields;
+  /** Who may write (default: admins only); see write-rules.ts. */
+  readonly writers?: WriteRule;
   /**
    * Write-only body fields that set a many-to-many relation as a whole:
    * `{ tagIds: 'tags' }` (the list of ids replaces the article's tags).
@@ -45,6 +55,15 @@ export interface Resource extends ResourceShape {
   readonly description: string;
   /** The ordering of this resource's rows in a to-many include without preset (the model's). */
   readonly defaultOrdering: readonly string[];
+  /**
+   * The condition a principal's visible rows meet (API.md §6), undefined
+   * when every row is visible: what every query loading these rows adds.
+   */
+  readonly visibility: (principal: Principal) => FilterNode | undefined;
+  /** The to-one relation whose row decides this one's visibility (comments: `article`), if any. */
+  readonly follows: string | undefined;
+  readonly privateFields: PrivateFields | undefined;
+  readonly writers: WriteRule;
   readonly writable: WritableShape;
 }
 
@@ -88,6 +107,7 @@ export function buildResources(declarations: readonly ResourceDeclaration[]): Ma
     return name;
   };
   const resources = new Map<string, Resource>();
+  const visibilityOf = (model: Model<any, any>) => resources.get(byModel.get(model)!)!.visibility;
   for (const declaration of declarations) {
     const meta = declaration.model.meta;
     // Null-prototype maps: a request naming `constructor` or `__proto__` must find nothing.
@@ -110,9 +130,51 @@ export function buildResources(declarations: readonly ResourceDeclaration[]): Ma
       filters: declaration.filters,
       defaultOrdering: meta.ordering.length ? meta.ordering : [meta.pk],
       writable: writableShape(declaration),
+      visibility: resolveVisibility(declaration, visibilityOf),
+      follows: declaration.visibility?.kind === 'follows' ? declaration.visibility.relation : undefined,
+      privateFields: declaration.privateFields,
+      writers: declaration.writers ?? adminOnly,
     });
+    for (const name of declaration.privateFields?.names ?? []) {
+      if (!fields[name]) throw new Error(`${declaration.name}: private field ${name} is not a field`);
+    }
   }
   return resources;
+}
+
+/**
+ * A declaration's rule as a function of the principal. A resource that
+ * follows a to-one relation gets "the related row exists and is visible"
+ * (Relation.whereRelated: EXISTS subqueries, one per target type of a generic
+ * relation), and no condition when no target has one.
+ */
+function resolveVisibility(
+  declaration: ResourceDeclaration,
+  visibilityOf: (model: Model<any, any>) => Resource['visibility'],
+): Resource['visibility'] {
+  const rule = declaration.visibility ?? visibleToEveryone;
+  switch (rule.kind) {
+    case 'everyone':
+      return () => undefined;
+    case 'condition':
+      return (principal) => {
+        const condition = rule.condition(principal);
+        return condition === undefined ? undefined : Q.and(condition);
+      };
+    case 'follows': {
+      const relation = declaration.model.meta.relations[rule.relation];
+      if (!relation?.toOne) throw new Error(`${declaration.name}: visibility follows ${rule.relation}, which is not a to-one relation`);
+      return (principal) => {
+        let conditions = 0;
+        const condition = relation.whereRelated((model) => {
+          const own = visibilityOf(model)(principal);
+          if (own) conditions++;
+          return own;
+        });
+        return conditions ? condition : undefined;
+      };
+    }
+  }
 }
 
 function relationShape(relation: Relation, resourceOf: (model: Model<any, any>) => string): RelationShape {

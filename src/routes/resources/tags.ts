@@ -1,5 +1,6 @@
 import { Tag } from '../../models/index.js';
 import { declareResource } from './declare-resource.js';
+import { adminOnly } from './write-rules.js';
 import { activeTags } from './presets.js';
 
 export const tags = declareResource({
@@ -8,4 +9,5 @@ export const tags = declareResource({
   description: 'Tags on articles (many-to-many).',
   filters: ['active'],
   presets: [activeTags],
+  writers: adminOnly,
 });
