@@ -45,10 +45,18 @@ interface NodeSize {
   bytes: number;
 }
 
+/** Characters of a number's JSON form; integers counted without building the string. */
+function numberBytes(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) return String(value).length;
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
+}
+
 function valueBytes(value: unknown): number {
   if (value === null || value === undefined) return 4;
   if (typeof value === 'string') return value.length + 2;
-  if (typeof value === 'number') return String(value).length;
+  if (typeof value === 'number') return numberBytes(value);
   if (typeof value === 'boolean') return value ? 4 : 5;
   if (value instanceof Date) return 26; // "2025-01-02T03:04:05.000Z"
   return 16;
@@ -78,8 +86,17 @@ export function enforceResponseBudget(
   resources: Resources,
   limits: ResponseLimits,
 ): void {
-  const byModel = new Map([...resources.values()].map((r) => [r.model, r] as const));
-  const fieldsOf = (instance: ModelInstance) => renderedFields(byModel.get(instance.model as never)!, fieldsets);
+  // Each model's rendered fields, looked up once per response rather than once per object.
+  const fieldsByModel = new Map<unknown, readonly string[]>();
+  const fieldsOf = (instance: ModelInstance): readonly string[] => {
+    let fields = fieldsByModel.get(instance.model);
+    if (!fields) {
+      const owner = [...resources.values()].find((r) => r.model === instance.model)!;
+      fields = renderedFields(owner, fieldsets);
+      fieldsByModel.set(instance.model, fields);
+    }
+    return fields;
+  };
   const rootFields = renderedFields(resource, fieldsets);
   let objects = rows.length;
   let bytes = 0;
