@@ -65,7 +65,10 @@ if (!hasServerBinaries) {
     const elapsed = Date.now() - started;
     expectUnavailable(t, response, 'blocked read');
     t.equal(response.json().type, 'urn:loom:problem:query-timeout');
-    t.ok(elapsed >= 250 && elapsed < 3000, `answered after the timeout (${elapsed} ms)`);
+    // Answered while the lock is still held: the statement timeout ended it, not the lock's release
+    // (a hung request would never get here). No upper bound in wall time: on a loaded 2-core
+    // machine it measured 3.7 s once, and timings are the benchmarks' business.
+    t.ok(elapsed >= 250, `answered after the timeout (${elapsed} ms)`);
     await lock.release();
     t.equal((await app.inject('/articles')).statusCode, 200, 'reads work again once the lock is gone');
   });
@@ -83,7 +86,8 @@ if (!hasServerBinaries) {
     const starved = await app.inject('/authors');
     const elapsed = Date.now() - started;
     expectUnavailable(t, starved, 'request without a connection');
-    t.ok(elapsed >= 450 && elapsed < 3000, `gave up after the pool timeout (${elapsed} ms)`);
+    // Answered while the only connection is still held by the blocked request: the pool's bounded wait ended it.
+    t.ok(elapsed >= 450, `gave up after the pool timeout (${elapsed} ms)`);
     await lock.release();
     t.equal((await blocked).statusCode, 200, 'the request that held the connection completes');
     t.equal((await app.inject('/authors')).statusCode, 200, 'the pool serves again');
