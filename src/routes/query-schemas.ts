@@ -57,8 +57,11 @@ function includeParameter(resource: Resource, resources: ReadonlyMap<string, Res
 
 function countParameter(resource: Resource, resources: ReadonlyMap<string, Resource>): z.ZodType {
   const own = countKeys(resource, resources);
+  // The include grammar: count paths are include paths (API.md §7).
   return z
     .string()
+    .max(INCLUDE_LIMITS.maxLength)
+    .regex(includePattern(resource))
     .optional()
     .meta({
       description:

@@ -91,6 +91,8 @@ t.test('the document is OpenAPI 3.1 with what clients rely on', async (t) => {
   t.ok(new RegExp(parameter('include').pattern).test('author,comments:recent5.author'), 'include pattern accepts a valid include');
   t.notOk(new RegExp(parameter('include').pattern).test('tgas'), 'include pattern lists the relations');
   t.ok(new RegExp(parameter('sort').pattern).test('-pubDate,id'), 'sort pattern accepts the fields');
+  t.ok(new RegExp(parameter('sort').pattern).test('-counts.comments,id'), 'and counts');
+  t.ok(new RegExp(parameter('count').pattern).test('comments,tags:active,author.articles:published'), 'count pattern: include paths');
   t.notOk(new RegExp(parameter('sort').pattern).test('-nope'), 'sort pattern refuses unknown fields');
 });
 
