@@ -45,8 +45,12 @@ export function ifNoneMatchMatches(header: string, etag: string): boolean {
 }
 
 export async function registerHttpCaching(app: FastifyInstance): Promise<void> {
-  const { h64ToString } = await xxhash();
-  const weakTag = (body: string) => `W/"${body.length.toString(36)}-${h64ToString(body)}"`;
+  const { h64Raw } = await xxhash();
+  // The same tag as hashing the string (xxhash-wasm's h64ToString hashes its UTF-8 bytes), from the
+  // bytes that are sent: the body is encoded once here and Fastify sends those bytes as they are,
+  // instead of encoding the string for the hash, again to measure its length, and again to write it.
+  const weakTag = (body: string, bytes: Buffer) =>
+    `W/"${body.length.toString(36)}-${h64Raw(bytes).toString(16).padStart(16, '0')}"`;
 
   app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
     reply.header('cache-control', authenticated(request) ? 'private, no-cache' : 'no-cache');
@@ -54,8 +58,10 @@ export async function registerHttpCaching(app: FastifyInstance): Promise<void> {
     if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return done(null, payload);
     let etag = reply.getHeader('etag') as string | undefined;
     if (etag === undefined && typeof payload === 'string') {
-      etag = weakTag(payload);
+      const bytes = Buffer.from(payload, 'utf8');
+      etag = weakTag(payload, bytes);
       reply.header('etag', etag);
+      payload = bytes;
     }
     const ifNoneMatch = request.headers['if-none-match'];
     if (etag === undefined || ifNoneMatch === undefined || !ifNoneMatchMatches(ifNoneMatch, etag)) return done(null, payload);
