@@ -125,7 +125,7 @@ async function answer(context: WriteContext, instance: ModelInstance, status: 20
 /** POST: insert, link, answer 201. */
 export async function createObject(context: WriteContext, input: WriteInput): Promise<WriteOutcome> {
   const { session, resource, request } = context;
-  await authorizeWrite({ action: 'create', principal: request.principal, resource, values: input.values, session });
+  await authorizeWrite({ action: 'create', principal: request.principal, resource, resources: context.resources, values: input.values, session });
   await checkUncheckedTargets(context, input.values, Object.keys(input.values));
   const instance = await writing(resource, () => (resource.model.objects as QuerySet<any>).using(session).create(input.values));
   await writeLinks(context, instance, input);
@@ -153,7 +153,7 @@ async function lockedRow(context: WriteContext, id: number | null): Promise<Mode
 export async function updateObject(context: WriteContext, id: number | null, input: WriteInput): Promise<WriteOutcome> {
   const { session, resource, request } = context;
   const row = await lockedRow(context, id);
-  await authorizeWrite({ action: 'update', principal: request.principal, resource, existing: row, values: input.values, session });
+  await authorizeWrite({ action: 'update', principal: request.principal, resource, resources: context.resources, existing: row, values: input.values, session });
   const fields = Object.keys(input.values);
   Object.assign(row, input.values);
   await checkUncheckedTargets(context, row as unknown as Record<string, unknown>, fields);
@@ -167,7 +167,7 @@ export async function updateObject(context: WriteContext, id: number | null, inp
 export async function deleteObject(context: WriteContext, id: number | null): Promise<WriteOutcome> {
   const { session, resource, request } = context;
   const row = await lockedRow(context, id);
-  await authorizeWrite({ action: 'delete', principal: request.principal, resource, existing: row, session });
+  await authorizeWrite({ action: 'delete', principal: request.principal, resource, resources: context.resources, existing: row, session });
   await row.delete({ using: session });
   return { status: 204 };
 }

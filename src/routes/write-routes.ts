@@ -5,6 +5,7 @@
  * outcome to `finishWrite`, the one place a write's response is made.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requireAuthenticated } from '../plugins/auth.js';
 import { z } from 'zod';
 import { emptyResponse, jsonResponse, problemResponses } from '../openapi/responses.js';
 import type { ResponseLimits } from '../serializers/response-budget.js';
@@ -70,6 +71,10 @@ export function registerWriteRoutes(
   app.register(async (scope) => {
     // Write bodies are JSON alone: any other media type is a 415 (Fastify's default also parses text/plain).
     scope.removeContentTypeParser('text/plain');
+    // Writes need a token (API.md §6): anonymous is a 401 before the body is read.
+    scope.addHook('onRequest', async (request) => {
+      requireAuthenticated(request);
+    });
     for (const resource of resources.values()) registerResource(scope, resource);
   });
 
@@ -113,7 +118,7 @@ export function registerWriteRoutes(
           response: {
             201: jsonResponse(single, `Created: the new ${name.toLowerCase()} as GET /${resource.name}/{id} shows it`, created),
             204: emptyResponse('Created (Prefer: return=minimal): no body', created),
-            ...problemResponses(400, 409, 413, 415, 422, 500, 503),
+            ...problemResponses(400, 403, 409, 413, 415, 422, 500, 503),
           },
         },
       },
@@ -137,7 +142,7 @@ export function registerWriteRoutes(
           response: {
             200: jsonResponse(single, `The changed ${name.toLowerCase()}`, written),
             204: emptyResponse('Changed (Prefer: return=minimal): no body', written),
-            ...problemResponses(400, 404, 409, 412, 413, 415, 422, 500, 503),
+            ...problemResponses(400, 403, 404, 409, 412, 413, 415, 422, 500, 503),
           },
         },
       },
@@ -159,7 +164,7 @@ export function registerWriteRoutes(
           params: IdParams,
           response: {
             204: emptyResponse('Deleted, with what cascades from it', { headers: ['Loom-Consistency'] }),
-            ...problemResponses(400, 404, 412, 500, 503),
+            ...problemResponses(400, 403, 404, 412, 500, 503),
           },
         },
       },

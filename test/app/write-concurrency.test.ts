@@ -92,8 +92,8 @@ await eachDatabase(t, async (t, database) => {
     t.equal((await send(app, 'POST', '/tags', { data: { name: 'orm' } }, { 'idempotency-key': 'k3' })).status, 409, 'and runs again');
 
     for (const key of ['', 'x'.repeat(256), 'with space', 'é']) {
-      const bad = await app.inject({ method: 'POST', url: '/tags', payload: { data: { name: 'bad-key' } }, headers: { 'idempotency-key': key } });
-      t.equal(bad.statusCode, 400, `key ${JSON.stringify(key.slice(0, 10))}`);
+      const bad = await send(app, 'POST', '/tags', { data: { name: 'bad-key' } }, { 'idempotency-key': key });
+      t.equal(bad.status, 400, `key ${JSON.stringify(key.slice(0, 10))}`);
     }
   });
 

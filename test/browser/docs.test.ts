@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
+import { issueToken } from '../../src/auth/tokens.js';
 import { openPGlite } from '../helpers/databases.js';
 import { insertBlog } from '../app/blog.fixture.js';
 
@@ -70,6 +71,8 @@ await t.test('Try it out: POST /articles creates an article', { skip }, async (t
   const database = await openPGlite();
   t.teardown(() => database.close());
   await insertBlog(database.db);
+  // Writes need a token (API.md §6): the browser sends an admin's with every request.
+  const { token } = await issueToken(database.db, null);
   const app = await buildApp({ database });
   t.teardown(() => app.close());
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -79,7 +82,7 @@ await t.test('Try it out: POST /articles creates an article', { skip }, async (t
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   t.teardown(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1400, height: 2400 } });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 2400 }, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
   await page.goto(`${address}/docs`);
 
   // Found by method and path, whatever its operationId.
@@ -97,7 +100,8 @@ await t.test('Try it out: POST /articles creates an article', { skip }, async (t
   t.match(await status.innerText(), /201/);
   const body = JSON.parse(await operation.locator('.responses-wrapper .live-responses-table .response-col_description pre').first().innerText());
   t.match(body.data, { title: 'From the docs', authorId: 2 });
-  const stored = await app.inject(`/articles/${body.data.id}?include=tags`);
+  // Unpublished: only its author and admins see it.
+  const stored = await app.inject({ url: `/articles/${body.data.id}?include=tags`, headers: { authorization: `Bearer ${token}` } });
   t.same(stored.json().data.tags.map((tag: { name: string }) => tag.name), ['alpha', 'orm'], 'the article and its tags are in the database');
 
   await mkdir(artifacts, { recursive: true });
