@@ -150,11 +150,18 @@ export class Session {
    * round trip); an error fails them all. Results come in order.
    * `capture: false` leaves them out of `queries` and `durationMs`: for
    * diagnostics about the session's statements (EXPLAIN), never for data.
+   * `snapshot: false` (with `capture: false`) runs them outside the read
+   * snapshot when none is open yet, on the connection the session holds (no
+   * BEGIN / COMMIT of a read-only transaction around them): for a
+   * diagnostic such as the WAL position after a write's commit.
    */
-  async executeTogether(queries: readonly Executable<unknown>[], options: { capture?: boolean } = {}): Promise<QueryResult<unknown>[]> {
+  async executeTogether(queries: readonly Executable<unknown>[], options: { capture?: boolean; snapshot?: boolean } = {}): Promise<QueryResult<unknown>[]> {
     const compiled = queries.map((query) => ('sql' in query && 'parameters' in query ? query : query.compile(this.db)));
     const statements: Statement[] = compiled.map(({ sql, parameters }) => ({ sql, parameters }));
-    if (options.capture === false) return toQueryResults(await this.#run(statements));
+    if (options.capture === false) {
+      if (options.snapshot === false && this.#depth === 0 && !this.#snapshotOpen && this.#pinned) return toQueryResults(await this.#runPinned(statements));
+      return toQueryResults(await this.#run(statements));
+    }
     const start = this.#startWaiting();
     let results: StatementResult[] | undefined;
     try {
@@ -270,6 +277,17 @@ export class Session {
       throw error;
     } finally {
       connection.release(broken);
+    }
+  }
+
+  /** Statements on the held connection, outside any transaction (each commits by itself). */
+  async #runPinned(statements: Statement[]): Promise<StatementResult[]> {
+    const connection = await this.#pin();
+    try {
+      return await connection.run(statements);
+    } catch (error) {
+      if (!isServerError(error)) await this.#unpin(true);
+      throw error;
     }
   }
 
