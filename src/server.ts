@@ -3,7 +3,9 @@
  * with DATABASE_URL; otherwise an embedded PGlite, migrated and filled with
  * demo data), then the app listens. SIGTERM / SIGINT close it gracefully.
  */
+import type { Kysely } from 'kysely';
 import { buildApp } from './app.js';
+import { issueToken } from './auth/tokens.js';
 import { loadConfigOrExit } from './config.js';
 import { createDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
   const planned = `http://${config.host}:${config.port}`;
   log.info(`loom starting: API at ${planned}, docs at ${planned}/docs`);
 
+  let demoTokens: string | undefined;
   if (database.kind === 'pglite') {
     log.info(`database: embedded PGlite (${config.pgliteDataDir ?? 'in memory'})`);
     await migrateToLatest(database.db);
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
       const summary = await seedDemoData(database.db, { scale: config.demoScale });
       log.info({ rows: summary.rows }, `demo data loaded in ${Math.round(summary.durationMs)} ms`);
     }
+    demoTokens = await issueDemoTokens(database.db);
   } else {
     // A real server is migrated by `npm run migrate` and seeded on purpose only.
     log.info(`database: PostgreSQL (DATABASE_URL${readReplica ? `; reads on DATABASE_READ_URL, max lag ${config.readReplicaMaxLagMs} ms` : ''})`);
@@ -54,6 +58,8 @@ async function main(): Promise<void> {
   const address = await app.listen({ port: config.port, host: config.host });
   log.info(`API at ${address}  (try ${address}/articles?include=author,tags,comments:recent5)`);
   log.info(`docs at ${address}/docs  (OpenAPI document at ${address}/docs/json)`);
+  // The embedded demo only: tokens to try writes in /docs at once. Printed, not logged (tokens never go to the log).
+  if (demoTokens) process.stdout.write(demoTokens);
 
   let closing = false;
   const shutdown = (signal: string) => {
@@ -86,3 +92,13 @@ main().catch((error: unknown) => {
   console.error(`loom: could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
+
+/** An admin token and the first author's, as lines to print (a fresh pair at every start). */
+async function issueDemoTokens(db: Kysely<any>): Promise<string> {
+  const admin = await issueToken(db, null);
+  const first = await db.selectFrom('authors').select('id').orderBy('id').limit(1).executeTakeFirst();
+  const author = first ? await issueToken(db, Number(first.id)) : undefined;
+  const lines = ['demo tokens (embedded database only; send as Authorization: Bearer <token>, or use Authorize in /docs):', `  admin:     ${admin.token}`];
+  if (author && first) lines.push(`  author ${first.id}:  ${author.token}`);
+  return `${lines.join('\n')}\n`;
+}
