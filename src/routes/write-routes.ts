@@ -107,6 +107,7 @@ export function registerWriteRoutes(
       {
         schema: {
           operationId: `create${name}`,
+          security: [{ bearerAuth: [] }],
           tags,
           summary: `Create one ${name.toLowerCase()}`,
           querystring,
@@ -134,6 +135,7 @@ export function registerWriteRoutes(
       {
         schema: {
           operationId: `update${name}`,
+          security: [{ bearerAuth: [] }],
           tags,
           summary: `Change fields of one ${name.toLowerCase()}`,
           params: IdParams,
@@ -159,6 +161,7 @@ export function registerWriteRoutes(
       {
         schema: {
           operationId: `delete${name}`,
+          security: [{ bearerAuth: [] }],
           tags,
           summary: `Delete one ${name.toLowerCase()} with what cascades from it`,
           params: IdParams,
