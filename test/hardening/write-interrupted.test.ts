@@ -42,7 +42,12 @@ if (!adminUrl) {
     // The write waits for the tag's lock once its UPDATE of the title has run.
     let pid: number | undefined;
     for (let i = 0; i < 200 && pid === undefined; i++) {
-      const { rows } = await blocker.query(`select pid from pg_stat_activity where wait_event_type = 'Lock' and query like '%article_tags%'`);
+      // Any backend of this throwaway database waiting on a lock is the PATCH (only the blocker holds
+      // one). Its query text is no guide: with pipelined statements pg_stat_activity showed an earlier
+      // statement of that connection (the test's token insert) instead of the link write.
+      const { rows } = await blocker.query(
+        `select pid from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database() and pid <> pg_backend_pid()`,
+      );
       pid = rows[0]?.pid;
       if (pid === undefined) await new Promise((resolve) => setTimeout(resolve, 25));
     }
