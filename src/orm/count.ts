@@ -1,5 +1,4 @@
 import { OrmError } from './errors.js';
-import type { ModelInstance } from './instance.js';
 import { type FilterInput, type FilterNode, toFilterNode } from './q.js';
 import type { QuerySet } from './query-set.js';
 
@@ -52,6 +51,3 @@ export type Annotations = Record<string, CountAggregate>;
 
 /** The attributes `annotate(A)` adds to the instances (names with `__` land on joined instances, not here). */
 export type Annotated<A extends Annotations> = { [K in keyof A as K extends `${string}__${string}` ? never : K]: number };
-
-/** @internal instances keep annotations as own properties. */
-export type WithAnnotations<T extends ModelInstance, A extends Annotations> = T & Annotated<A>;

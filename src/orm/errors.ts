@@ -77,8 +77,6 @@ export const errors = {
     new PrefetchError(`toAttr=${toAttr} conflicts with a field on the ${model} model.`),
   lookupTwice: (lookup: string) =>
     new PrefetchError(`'${lookup}' lookup was already seen with a different queryset. You may need to adjust the ordering of your lookups.`),
-  prefetchAfterToAttr: (lookup: string) =>
-    new PrefetchError(`Prefetch querysets cannot use raw(), values(), and values_list(); and a lookup cannot traverse '${lookup}' of a plain list`),
   doesNotExist: (model: string) => new DoesNotExist(`${model} matching query does not exist.`),
   multipleReturned: (model: string, count: string) =>
     new MultipleObjectsReturned(`get() returned more than one ${model} -- it returned ${count}!`),
