@@ -62,6 +62,7 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
     name: 'loom-prepared',
     entry: (root) => (existsSync(join(root, 'src/server.ts')) ? 'src/server.ts' : 'bench/lib/loom-server.ts'),
     env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', DB_PREPARED_STATEMENTS: 'true' },
+    admin: true,
     unavailable: needs('src/db/prepared-statements.ts', 'no prepared statements in this checkout'),
   },
   {
