@@ -10,7 +10,7 @@
  * the same quality of errors as `include`: each names the offending token.
  */
 import { badToken, oneOf } from '../errors.js';
-import { type ChosenCount, choosePreset, INCLUDE_LIMITS, type IncludeNode, type IncludeTree, splitPaths, splitSegment } from './include-parser.js';
+import { type ChosenCount, choosePreset, type IncludeNode, type IncludeTree, splitPaths, splitSegment, splitSegments } from './include-parser.js';
 import type { Catalog, RelationShape, ResourceShape } from './resources/resource.js';
 
 const PARAM = 'count';
@@ -59,11 +59,7 @@ function relationOn(resource: ResourceShape, name: string): RelationShape {
 }
 
 function addCount(tree: IncludeTree, path: string, catalog: Catalog): void {
-  if (path === '') throw badToken(PARAM, path, 'empty path in count (two commas in a row, or a leading/trailing comma)');
-  const segments = path.split('.');
-  if (segments.length > INCLUDE_LIMITS.maxDepth) {
-    throw badToken(PARAM, path, `count paths are at most ${INCLUDE_LIMITS.maxDepth} relations deep; '${path}' has ${segments.length}`);
-  }
+  const segments = splitSegments(PARAM, path);
   let holder: CountHolder = tree;
   let resource = tree.resource;
   for (let i = 0; i < segments.length - 1; i++) {

@@ -87,12 +87,18 @@ export function splitPaths(param: string, raw: string | undefined): string[] {
   return paths;
 }
 
-function addPath(tree: IncludeTree, path: string, catalog: Catalog): void {
-  if (path === '') throw badToken(PARAM, path, "empty path in include (two commas in a row, or a leading/trailing comma)");
+/** The segments of one path of `param` (include or count): not empty, at most maxDepth deep, else a 400 naming it. */
+export function splitSegments(param: string, path: string): string[] {
+  if (path === '') throw badToken(param, path, `empty path in ${param} (two commas in a row, or a leading/trailing comma)`);
   const segments = path.split('.');
   if (segments.length > INCLUDE_LIMITS.maxDepth) {
-    throw badToken(PARAM, path, `include paths are at most ${INCLUDE_LIMITS.maxDepth} relations deep; '${path}' has ${segments.length}`);
+    throw badToken(param, path, `${param} paths are at most ${INCLUDE_LIMITS.maxDepth} relations deep; '${path}' has ${segments.length}`);
   }
+  return segments;
+}
+
+function addPath(tree: IncludeTree, path: string, catalog: Catalog): void {
+  const segments = splitSegments(PARAM, path);
   let resource: ResourceShape | undefined = tree.resource;
   let children = tree.children;
   let parent: IncludeNode | undefined;
