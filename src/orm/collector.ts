@@ -20,6 +20,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import { executeWrite } from './execute-write.js';
 import type { Model } from './model.js';
+import { castKey } from './relations/relation.js';
 import type { Session } from './session.js';
 
 /** Django's `(total, {model: count})`: rows deleted, per model name. */
@@ -43,7 +44,7 @@ export function compileDelete(model: Model<any, any>, where: RawBuilder<unknown>
       if (!edge || path.has(edge.target)) continue;
       const name = `d${ctes.length}`;
       const target = edge.target;
-      const condition = edge.where(sql`select "pk" from ${sql.id(parentCte)}`);
+      const condition = edge.where(sql`select ${castKey(sql.id('pk'), edge.keyType)} from ${sql.id(parentCte)}`);
       const table = sql.table(target.meta.table);
       const statement = edge.inDatabase
         ? sql`select ${pkAs(target)} from ${table} where ${condition}`

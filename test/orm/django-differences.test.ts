@@ -13,6 +13,7 @@ import t from 'tap';
 import { Article, Comment, Tag } from '../../src/models/index.js';
 import {
   assertNumQueries,
+  Count,
   defineModel,
   field,
   genericForeignKey,
@@ -20,6 +21,7 @@ import {
   loaded,
   Prefetch,
   PrefetchError,
+  Q,
   Session,
 } from '../../src/orm/index.js';
 import { eachDatabase } from '../helpers/databases.js';
@@ -112,6 +114,34 @@ t.test("Django's behaviour", async (t) => {
       );
       const only = await Note.objects.using(session).only('body').orderBy('id').prefetchRelated('target');
       t.equal((loaded(only[0], 'target') as any).id, a, 'only() still loads the type and id a generic foreign key needs');
+
+      const whereTarget = Note.meta.relations.target.whereRelated((model) => (model === Thing ? Q.and({ name: 'b' }) : undefined));
+      const matching = await Note.objects.using(session).filter(whereTarget).orderBy('id');
+      t.same(matching.map((note: any) => note.body), ['b1', 'on an article'], 'whereRelated compares the text id with the pk as text');
+      t.match(session.queries.at(-1)!.sql, /cast\("t0_e\d+"\."id" as text\) = "t0"\."target_id"/);
+
+      // Counted in the object id's type (the pk cast to text), in each of the three forms the compiler picks.
+      const counted = async (qs: any, form: RegExp) => {
+        const rows = (await qs).map((thing: any) => [thing.id, thing.n]);
+        const sent = session.queries.at(-1)!.sql;
+        t.match(sent, form, `counted in ${form}`);
+        t.match(sent, /"(target_id|k)" = cast\("t0"\."id" as text\)/, 'the pk is cast to the object id column type');
+        return rows;
+      };
+      const withCounts = Thing.objects.using(session).annotate({ n: Count('notes') });
+      t.same(await counted(withCounts.orderBy('id'), /, \(select count/), [[a, 2], [b, 1], [c, 0]], 'a scalar subquery per thing');
+      t.same(await counted(withCounts.orderBy('-n', 'id'), /left join \(select/), [[a, 2], [b, 1], [c, 0]], 'a grouped join, sorted by the count');
+      const some = withCounts.filter({ id__in: [b, c] }).orderBy('-n', 'id');
+      t.same(await counted(some, /cross join lateral/), [[b, 1], [c, 0]], 'a LATERAL join, filtered and sorted');
+      const filtered = Thing.objects.using(session).annotate({ n: Count('notes', { filter: { body__startswith: 'a' } }) });
+      t.same(await counted(filtered.orderBy('id'), /"body" like/), [[a, 2], [b, 0], [c, 0]], 'with a condition on the notes');
+
+      // Deleting a thing deletes the notes that point at it by (type, text id), as Django's GenericRelation does.
+      const deleted = await Thing.objects.using(session).filter({ id: a }).delete();
+      t.same(deleted, { total: 3, perModel: { Thing: 1, Note: 2 } });
+      const left = await Note.objects.using(session).orderBy('id');
+      t.same(left.map((note: any) => note.body), ['b1', 'on an article', 'dangling', 'gone'], "only thing a's notes went");
+      t.same(await (await Thing.objects.using(session).get({ id: b })).delete(), { total: 2, perModel: { Thing: 1, Note: 1 } }, 'and one instance');
     });
   });
 });

@@ -66,7 +66,12 @@ export class GenericRelation extends Relation {
     const meta = this.target!.meta;
     const type = sql.ref(meta.columnOf(this.options.typeField));
     const id = sql.ref(meta.columnOf(this.options.idField));
-    return { target: this.target!, where: (parentPks) => sql`${type} = ${this.options.typeValue} and ${id} in (${parentPks})`, inDatabase: false };
+    return {
+      target: this.target!,
+      where: (parentPks) => sql`${type} = ${this.options.typeValue} and ${id} in (${parentPks})`,
+      inDatabase: false,
+      keyType: this.#textIds ? 'text' : undefined,
+    };
   }
 }
 

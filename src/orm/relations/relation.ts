@@ -34,7 +34,19 @@ export interface CorrelatedRows {
   from: RawBuilder<unknown>;
   /** The parent key of each row. */
   key: RawBuilder<unknown>;
+  /** The SQL type `key` holds the parent's pk in, when not the pk's own (a text object id): compare with `castKey`. */
+  keyType?: string;
   where: RawBuilder<unknown>[];
+}
+
+/**
+ * A parent's primary key `pk` as a key column of `keyType` holds it: the pk
+ * cast (`cast("t0"."id" as text)` for a text object id, Django's CharField
+ * `object_id`), so the comparison runs in the key column's type and can use
+ * its index; unchanged when the types agree.
+ */
+export function castKey(pk: RawBuilder<unknown>, keyType: string | undefined): RawBuilder<unknown> {
+  return keyType === undefined ? pk : sql`cast(${pk} as ${sql.raw(keyType)})`;
 }
 
 let relationCount = 0;
@@ -59,6 +71,8 @@ export interface DeletionEdge {
   target: Model<any, any>;
   where: (parentPks: RawBuilder<unknown>) => RawBuilder<unknown>;
   inDatabase: boolean;
+  /** The SQL type the target's key column holds the parents' pks in, when not theirs (see `castKey`). */
+  keyType?: string;
 }
 
 /** A change of a many-to-many relation's links: add, remove, replace them all (set) or clear them. */
@@ -101,7 +115,12 @@ export abstract class Relation {
     const restriction = this.restriction([]);
     const join = restriction.join ? sql` ${restriction.join(alias)}` : sql``;
     const where = restriction.where ? [restriction.where(alias)] : [];
-    return { from: sql`${sql.table(this.target!.meta.table)} as ${sql.id(alias)}${join}`, key: restriction.keyColumn(alias), where };
+    return {
+      from: sql`${sql.table(this.target!.meta.table)} as ${sql.id(alias)}${join}`,
+      key: restriction.keyColumn(alias),
+      keyType: restriction.keyType,
+      where,
+    };
   }
 
   /**

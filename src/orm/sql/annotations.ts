@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { CountAggregate } from '../count.js';
 import { errors, FieldError } from '../errors.js';
 import type { Model } from '../model.js';
+import { castKey } from '../relations/relation.js';
 import { type Join, JoinSet } from './joins.js';
 import { compileFilter, type ResolvedColumn } from './where.js';
 
@@ -76,9 +77,9 @@ export function compileAnnotations(joins: JoinSet, annotations: readonly (readon
       throw new FieldError(`Count('${count.relation}') on ${model.name}: the queryset is of ${count.querysetModel.name}, not ${relation.target!.name}`);
     }
     const ownerAlias = owner?.alias ?? joins.alias;
-    const parentKey = sql.ref(`${ownerAlias}.${model.meta.columnOf(model.meta.pk)}`);
     const alias = `a${i + 1}`;
     const rows = relation.correlated(alias, count.filters.length > 0);
+    const parentKey = castKey(sql.ref(`${ownerAlias}.${model.meta.columnOf(model.meta.pk)}`), rows.keyType);
     const inner = new JoinSet(relation.target!, alias);
     const conditions = [...rows.where, ...count.filters.map((filter) => compileFilter(inner, filter))];
     const joined = `${joins.alias}_a${i + 1}`;

@@ -5,6 +5,7 @@ import { ModelInstance } from '../instance.js';
 import type { Model } from '../model.js';
 import { type FilterNode, OuterRef } from '../q.js';
 import { ForwardFk } from '../relations/forward-fk.js';
+import { castKey } from '../relations/relation.js';
 import type { JoinSet } from './joins.js';
 
 export const LOOKUPS = ['exact', 'in', 'gt', 'gte', 'lt', 'lte', 'isnull', 'contains', 'icontains', 'startswith'] as const;
@@ -228,5 +229,8 @@ export function compileFilter(joins: JoinSet, node: FilterNode, param: BindFilte
 function outerCondition(joins: JoinSet, column: ResolvedColumn, lookup: Lookup, value: OuterRef): RawBuilder<unknown> {
   if (!joins.outer) throw new FieldError(`OuterRef('${value.field}') is only valid inside Q.exists()`);
   if (lookup !== 'exact') throw new FieldError(`OuterRef('${value.field}') only takes an exact lookup, not '${lookup}'`);
-  return sql`${column.ref} = ${resolveColumn(joins.outer, value.field.split('__')).ref}`;
+  const outer = resolveColumn(joins.outer, value.field.split('__'));
+  // A text object id against a numeric pk (a generic foreign key with Django's CharField object_id): compared as text.
+  if ((column.kind === 'text') === (outer.kind === 'text')) return sql`${column.ref} = ${outer.ref}`;
+  return sql`${castKey(column.ref, column.kind === 'text' ? undefined : 'text')} = ${castKey(outer.ref, outer.kind === 'text' ? undefined : 'text')}`;
 }
