@@ -20,7 +20,7 @@ export { ReverseFk } from './relations/reverse-fk.js';
 export { manyToMany, ManyToMany } from './relations/many-to-many.js';
 export { genericRelation, GenericRelation } from './relations/generic-relation.js';
 export { genericForeignKey, GenericForeignKey } from './relations/generic-foreign-key.js';
-export { Relation, type RelationKind, type LinkAction } from './relations/relation.js';
+export { Relation, type LinkAction } from './relations/relation.js';
 export { LOOKUPS } from './sql/where.js';
 export { Session, TransactionFailed, type CapturedQuery, type Executable, type IsolationLevel, type SessionOptions, type SessionSource } from './session.js';
 export * from './errors.js';

@@ -11,7 +11,7 @@
  */
 import { badToken, oneOf } from '../errors.js';
 import { type ChosenCount, choosePreset, type IncludeNode, type IncludeTree, splitPaths, splitSegment, splitSegments } from './include-parser.js';
-import type { Catalog, RelationShape, ResourceShape } from './resources/resource.js';
+import { type Catalog, isCountable, type RelationShape, type ResourceShape, soleTarget } from './resources/resource.js';
 
 const PARAM = 'count';
 
@@ -32,7 +32,7 @@ export function parseCount(raw: string | undefined, tree: IncludeTree, catalog: 
 
 /** The to-many relations of a resource: what a count may name. */
 export function countableRelations(resource: ResourceShape): RelationShape[] {
-  return Object.values(resource.relations).filter((relation) => relation.load === 'toMany');
+  return Object.values(resource.relations).filter(isCountable);
 }
 
 /** Every key a `counts` object of `resource` can hold: each to-many relation, alone and with each filter preset. */
@@ -52,8 +52,8 @@ function segmentParts(segment: string) {
 function relationOn(resource: ResourceShape, name: string): RelationShape {
   const relation: RelationShape | undefined = resource.relations[name];
   if (!relation) throw badToken(PARAM, name, `unknown relation '${name}' on ${resource.name}; expected one of ${oneOf(Object.keys(resource.relations))}`);
-  if (relation.load === 'generic') {
-    throw badToken(PARAM, name, `'${name}' is a generic relation (an article or a comment): nothing can be counted through it`);
+  if (soleTarget(relation) === undefined) {
+    throw badToken(PARAM, name, `'${name}' is a generic relation (${relation.targets.join(' or ')}): nothing can be counted through it`);
   }
   return relation;
 }
@@ -82,7 +82,7 @@ function addCount(tree: IncludeTree, path: string, catalog: Catalog): void {
   const last = segments[segments.length - 1];
   const { name, presetToken } = segmentParts(last);
   const relation = relationOn(resource, name);
-  if (relation.load !== 'toMany') {
+  if (!relation.many) {
     throw badToken(
       PARAM,
       name,

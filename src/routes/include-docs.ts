@@ -5,17 +5,26 @@
  */
 import { INCLUDE_LIMITS } from './include-parser.js';
 import type { Resource } from './resources/index.js';
-import type { RelationShape } from './resources/resource.js';
+import { isCountable, type RelationShape, soleTarget } from './resources/resource.js';
 
+/** `to-one, nullable → categories (JOIN)`, `to-many → comments (one extra query)`, `generic to-one (articles or comments, …)`. */
 function kindOf(relation: RelationShape): string {
-  if (relation.load === 'generic') return `generic to-one (${relation.targets.join(' or ')}, one query per type; a leaf)`;
-  if (relation.load === 'toOne') return `to-one${relation.nullable ? ', nullable' : ''} → ${relation.targets[0]} (JOIN)`;
-  return `to-many → ${relation.targets[0]} (one extra query)`;
+  const cardinality = relation.many ? 'to-many' : 'to-one';
+  const target = soleTarget(relation);
+  if (target === undefined) return `generic ${cardinality} (${relation.targets.join(' or ')}, one query per type; a leaf)`;
+  const nullable = !relation.many && relation.nullable ? ', nullable' : '';
+  return `${cardinality}${nullable} → ${target} (${relation.joinable ? 'JOIN' : 'one extra query'})`;
+}
+
+/** The resource a relation leads to, when nested includes can follow it. */
+function targetOf(relation: RelationShape, resources: ReadonlyMap<string, Resource>): Resource | undefined {
+  const target = soleTarget(relation);
+  return target === undefined ? undefined : resources.get(target)!;
 }
 
 function presetsOf(relation: RelationShape, resources: ReadonlyMap<string, Resource>): string {
-  if (relation.load !== 'toMany') return '';
-  const presets = resources.get(relation.targets[0])!.presets;
+  if (!isCountable(relation)) return '';
+  const presets = targetOf(relation, resources)!.presets;
   return presets.length ? `; presets: ${presets.map((p) => `\`${p.form}\` (${p.description})`).join(', ')}` : '';
 }
 
@@ -23,13 +32,14 @@ function presetsOf(relation: RelationShape, resources: ReadonlyMap<string, Resou
 export function includeExamples(resource: Resource, resources: ReadonlyMap<string, Resource>): string[] {
   const relations = Object.values(resource.relations);
   const examples: string[] = [];
-  const preset = relations.find((r) => r.load === 'toMany' && resources.get(r.targets[0])!.presets.length);
-  const toOne = relations.find((r) => r.load === 'toOne');
-  const nested = relations.find((r) => r.load !== 'generic' && Object.keys(resources.get(r.targets[0])!.relations).length);
-  if (preset) examples.push(`${preset.name}:${resources.get(preset.targets[0])!.presets[0].example}`);
+  const preset = relations.find((r) => isCountable(r) && targetOf(r, resources)!.presets.length);
+  const toOne = relations.find((r) => !r.many && targetOf(r, resources));
+  const nested = relations.find((r) => Object.keys(targetOf(r, resources)?.relations ?? {}).length);
+  if (preset) examples.push(`${preset.name}:${targetOf(preset, resources)!.presets[0].example}`);
   examples.push(relations.map((r) => r.name).join(','));
   if (nested) {
-    const below = Object.values(resources.get(nested.targets[0])!.relations).find((r) => r.load !== 'generic') ?? Object.values(resources.get(nested.targets[0])!.relations)[0];
+    const belowNested = Object.values(targetOf(nested, resources)!.relations);
+    const below = belowNested.find((r) => soleTarget(r) !== undefined) ?? belowNested[0];
     examples.push(`${toOne && toOne !== nested ? `${toOne.name},` : ''}${nested.name}.${below.name}`);
   }
   return [...new Set(examples)];
@@ -38,7 +48,7 @@ export function includeExamples(resource: Resource, resources: ReadonlyMap<strin
 /** Markdown for the `include` parameter of `resource`. */
 export function describeInclude(resource: Resource, resources: ReadonlyMap<string, Resource>): string {
   const lines = Object.values(resource.relations).map((relation) => {
-    const target = relation.load === 'generic' ? undefined : resources.get(relation.targets[0])!;
+    const target = targetOf(relation, resources);
     const below = target ? ` — below it: ${Object.keys(target.relations).map((n) => `\`${n}\``).join(', ')}` : '';
     return `- \`${relation.name}\`: ${kindOf(relation)}${presetsOf(relation, resources)}${below}`;
   });

@@ -10,7 +10,7 @@
  * error names the offending token and what would have been allowed.
  */
 import { badToken, oneOf } from '../errors.js';
-import type { Catalog, Preset, RelationShape, ResourceShape } from './resources/resource.js';
+import { type Catalog, type Preset, type RelationShape, type ResourceShape, soleTarget } from './resources/resource.js';
 
 export const INCLUDE_LIMITS = { maxLength: 1000, maxPaths: 20, maxDepth: 4 } as const;
 
@@ -34,7 +34,7 @@ export interface ChosenCount {
 /** One included relation and what is included below it. */
 export interface IncludeNode {
   readonly relation: RelationShape;
-  /** The resource the relation points at (undefined for a generic relation). */
+  /** The resource the relation points at (undefined for a polymorphic relation: nothing goes below it). */
   readonly resource: ResourceShape | undefined;
   preset?: ChosenPreset;
   readonly children: Map<string, IncludeNode>;
@@ -104,7 +104,8 @@ function addPath(tree: IncludeTree, path: string, catalog: Catalog): void {
   let parent: IncludeNode | undefined;
   for (const segment of segments) {
     if (!resource) {
-      throw badToken(PARAM, segment, `'${parent!.relation.name}' is a generic relation (an article or a comment) and cannot have anything included below it`);
+      const { name, targets } = parent!.relation;
+      throw badToken(PARAM, segment, `'${name}' is a generic relation (${targets.join(' or ')}) and cannot have anything included below it`);
     }
     const parts = splitSegment(segment);
     if (!parts) {
@@ -115,7 +116,8 @@ function addPath(tree: IncludeTree, path: string, catalog: Catalog): void {
     if (!relation) {
       throw badToken(PARAM, name, `unknown relation '${name}' on ${resource.name}; expected one of ${oneOf(Object.keys(resource.relations))}`);
     }
-    const target: ResourceShape | undefined = relation.load === 'generic' ? undefined : catalog.get(relation.targets[0]);
+    const sole = soleTarget(relation);
+    const target: ResourceShape | undefined = sole === undefined ? undefined : catalog.get(sole);
     const preset: ChosenPreset | undefined = presetToken === undefined ? undefined : choosePreset(PARAM, resource, relation, target, presetToken);
     let node = children.get(name);
     if (!node) {
@@ -133,9 +135,8 @@ function addPath(tree: IncludeTree, path: string, catalog: Catalog): void {
 /** The preset `token` names for `owner.relation`, or a 400 on `param` naming the token and the valid presets. */
 export function choosePreset(param: string, owner: ResourceShape, relation: RelationShape, target: ResourceShape | undefined, token: string): ChosenPreset {
   const where = `${owner.name}.${relation.name}`;
-  if (relation.load !== 'toMany' || !target) {
-    throw badToken(param, token, `'${where}' is a to-one relation and takes no preset`);
-  }
+  if (!relation.many) throw badToken(param, token, `'${where}' is a to-one relation and takes no preset`);
+  if (!target) throw badToken(param, token, `'${where}' is a generic relation (${relation.targets.join(' or ')}) and takes no preset`);
   for (const preset of target.presets) {
     const found = preset.match(token);
     if (typeof found === 'string') throw badToken(param, token, `${where}: ${found}`);

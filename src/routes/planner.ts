@@ -21,6 +21,7 @@ import type { Fieldsets } from './fields-parser.js';
 import type { FilterClause } from './filter-parser.js';
 import type { ChosenCount, ChosenPreset, IncludeNode } from './include-parser.js';
 import type { Resource } from './resources/index.js';
+import { soleTarget } from './resources/resource.js';
 import { COUNT_SORT_PREFIX } from './sort-parser.js';
 
 type AnyQuerySet = QuerySet<any>;
@@ -137,16 +138,17 @@ function collect(loads: Loads, parent: Resource, children: ReadonlyMap<string, I
   const { resources, principal } = context;
   for (const [name, node] of children) {
     const path = prefix + name;
-    if (node.relation.load === 'generic') {
-      // One query per target type; the ORM resolves it. No type needs a condition here (test/auth/visibility.test.ts).
+    const sole = soleTarget(node.relation);
+    if (sole === undefined) {
+      // Polymorphic: one query per target type; the ORM resolves it. No type needs a condition here (test/auth/visibility.test.ts).
       for (const type of node.relation.targets) {
         if (visibilityBelow(parent, name, resources.get(type)!, principal)) {
           throw new Error(`${parent.name}.${name}: a generic target with a visibility condition of its own is not planned`);
         }
       }
       loads.prefetch.push(path);
-    } else if (node.relation.load === 'toOne') {
-      const target = resources.get(node.relation.targets[0])!;
+    } else if (node.relation.joinable) {
+      const target = resources.get(sole)!;
       loads.selectRelated.push(path);
       const condition = visibilityBelow(parent, name, target, principal);
       if (condition) loads.conditioned.push([path, condition]);
@@ -159,9 +161,9 @@ function collect(loads: Loads, parent: Resource, children: ReadonlyMap<string, I
   }
 }
 
-/** The queryset of one to-many node: visible rows, then the preset (or the default ordering), then its own includes and counts. */
+/** The queryset of a node loaded by a query of its own: visible rows, then the preset (or the default ordering), then its own includes and counts. */
 function relatedQuerySet(parent: Resource, name: string, node: IncludeNode, context: PlanContext): AnyQuerySet {
-  const target = context.resources.get(node.relation.targets[0])!;
+  const target = context.resources.get(soleTarget(node.relation)!)!;
   const shaped =
     visibleQuerySet(parent, name, target, node.preset, context.principal) ?? (target.model.objects as AnyQuerySet);
   const ordered = node.preset ? shaped : shaped.orderBy(...target.defaultOrdering);

@@ -97,21 +97,8 @@ function compileConverter(
 }
 
 function relationReader(name: string, node: IncludeNode, fields: Fieldsets, resources: ReadonlyMap<string, Resource>): RelationReader {
-  if (node.relation.load === 'generic') {
-    // The target's model decides which converter renders it (an article or a comment).
-    const byModel = new Map(
-      node.relation.targets.map((target) => {
-        const resource = resources.get(target)!;
-        return [resource.model, compileConverter(resource, new Map(), fields, resources)] as const;
-      }),
-    );
-    return (row, viewer) => {
-      const target = loaded(row, name) as ModelInstance | null;
-      return target === null || target === undefined ? null : byModel.get(target.model)!(target, viewer);
-    };
-  }
-  const convert = compileConverter(resources.get(node.relation.targets[0])!, node.children, fields, resources, node.counts);
-  if (node.relation.load === 'toMany') {
+  const convert = objectConverter(node, fields, resources);
+  if (node.relation.many) {
     return (row, viewer) => {
       const related = loaded(row, name) as ModelInstance[];
       const out = new Array(related.length);
@@ -120,7 +107,23 @@ function relationReader(name: string, node: IncludeNode, fields: Fieldsets, reso
     };
   }
   return (row, viewer) => {
-    const related = loaded(row, name) as ModelInstance | null;
-    return related === null ? null : convert(related, viewer);
+    const related = loaded(row, name) as ModelInstance | null | undefined;
+    return related === null || related === undefined ? null : convert(related, viewer);
   };
+}
+
+/**
+ * Converts one object of `node`'s relation, with what is included and
+ * counted below it. For a polymorphic relation the object's model chooses
+ * the converter (an article or a comment).
+ */
+function objectConverter(node: IncludeNode, fields: Fieldsets, resources: ReadonlyMap<string, Resource>): Converter {
+  const byModel = new Map(
+    node.relation.targets.map((target) => {
+      const resource = resources.get(target)!;
+      return [resource.model, compileConverter(resource, node.children, fields, resources, node.counts)] as const;
+    }),
+  );
+  if (byModel.size === 1) return byModel.values().next().value!;
+  return (instance, viewer) => byModel.get(instance.model)!(instance, viewer);
 }

@@ -30,9 +30,10 @@ function scalarSchema(name: string, field: ScalarField): z.ZodType {
   return name === 'id' ? nullable : nullable.optional();
 }
 
+/** A list of the target (`Comment[]`), or one object: a `$ref`, a union for a polymorphic target, with null when nullable. */
 function relationSchema(relation: RelationShape, schemas: ResourceSchemas): z.ZodType {
   const targets = relation.targets.map((name) => schemas.get(name)!);
-  if (relation.load === 'toMany') return z.array(targets[0]).optional();
+  if (relation.many) return z.array(targets.length === 1 ? targets[0] : z.union(targets)).optional();
   // One flat anyOf for a nullable generic target (Article, Comment or null), not a union nested in a nullable.
   const branches = relation.nullable ? [...targets, z.null()] : targets;
   return (branches.length === 1 ? branches[0] : z.union(branches)).optional();

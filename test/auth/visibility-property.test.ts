@@ -57,8 +57,8 @@ function treeArbitrary(resource: string, depth: number): fc.Arbitrary<Tree> {
   const parts: Record<string, fc.Arbitrary<Tree[string] | null>> = {};
   for (const relation of Object.values(shape.relations)) {
     const target = relation.targets[0]!;
-    const children = relation.load === 'generic' ? fc.constant({}) : treeArbitrary(target, depth - 1);
-    const presets = relation.load === 'toMany' ? resources.get(target)!.presets.map((p) => p.example) : [];
+    const children = relation.targets.length > 1 ? fc.constant({}) : treeArbitrary(target, depth - 1);
+    const presets = relation.many ? resources.get(target)!.presets.map((p) => p.example) : [];
     const node = fc.record({ preset: fc.constantFrom<string | undefined>(undefined, ...presets), children });
     parts[relation.name] = fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: node });
   }
@@ -84,7 +84,7 @@ const requestArbitrary = fc.constantFrom(...resources.keys()).chain((name) => {
   const scalars = Object.keys(shape.fields).filter((f) => f !== 'email');
   const sorts = ['id', '-id', ...scalars.filter((f) => f === 'createdAt' || f === 'name' || f === 'title').flatMap((f) => [f, `-${f}`])];
   const filters = shape.filters.filter((f) => FILTER_VALUES[f]);
-  const toMany = Object.values(shape.relations).filter((r) => r.load === 'toMany').map((r) => r.name);
+  const toMany = Object.values(shape.relations).filter((r) => r.many).map((r) => r.name);
   return fc.record({
     resource: fc.constant(name),
     tree: treeArbitrary(name, MAX_DEPTH),
@@ -138,7 +138,7 @@ t.test('visibility property: every object of every random response is visible to
           const relation = resources.get(resource)!.relations[name]!;
           const value = row[name];
           const childPath = path ? `${path}.${name}` : name;
-          if (relation.load === 'generic') {
+          if (relation.targets.length > 1) {
             const target = o.reactionTarget.get(row.id);
             if (!target) { problems.push(`${where}: unknown reaction`); continue; }
             const type = target.type === 'article' ? 'articles' : 'comments';

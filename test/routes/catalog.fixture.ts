@@ -7,8 +7,8 @@ import { activeTags, publishedArticles, recentArticles, recentComments } from '.
 import type { Catalog, FieldKind, RelationShape, ResourceShape } from '../../src/routes/resources/resource.js';
 
 const f = (kind: FieldKind, nullable = false) => ({ kind, nullable });
-const one = (name: string, target: string, nullable = false): RelationShape => ({ name, load: 'toOne', nullable, targets: [target] });
-const many = (name: string, target: string): RelationShape => ({ name, load: 'toMany', nullable: false, targets: [target] });
+const one = (name: string, target: string, nullable = false): RelationShape => ({ name, many: false, joinable: true, nullable, targets: [target] });
+const many = (name: string, target: string): RelationShape => ({ name, many: true, joinable: false, nullable: false, targets: [target] });
 const rels = (...list: RelationShape[]) => Object.fromEntries(list.map((r) => [r.name, r]));
 
 const shapes: ResourceShape[] = [
@@ -55,7 +55,7 @@ const shapes: ResourceShape[] = [
     fields: {
       id: f('id'), targetType: f('text'), targetId: f('integer'), kind: f('text'), authorId: f('integer', true), createdAt: f('timestamp'),
     },
-    relations: rels(one('author', 'authors', true), { name: 'target', load: 'generic', nullable: true, targets: ['articles', 'comments'] }),
+    relations: rels(one('author', 'authors', true), { name: 'target', many: false, joinable: false, nullable: true, targets: ['articles', 'comments'] }),
     presets: [],
     filters: ['targetType', 'kind', 'authorId'],
   },

@@ -28,8 +28,8 @@ t.test('absent and empty include load nothing', async (t) => {
 t.test('paths imply their prefixes and keep the kinds of their relations', async (t) => {
   const tree = parseInclude('comments.author,author.articles:recent5', articles, catalog);
   t.same(paths(tree), ['comments', 'comments.author', 'author', 'author.articles[recent5]']);
-  t.equal(tree.children.get('author')!.relation.load, 'toOne');
-  t.equal(tree.children.get('comments')!.relation.load, 'toMany');
+  t.match(tree.children.get('author')!.relation, { many: false, joinable: true });
+  t.match(tree.children.get('comments')!.relation, { many: true, joinable: false });
   t.equal(tree.children.get('comments')!.resource!.name, 'comments');
   t.equal(tree.children.get('author')!.children.get('articles')!.preset!.arg, 5);
 });
@@ -54,7 +54,7 @@ t.test('the generic target is a leaf', async (t) => {
   t.same(issueOf('target.author', shape('reactions')), {
     parameter: 'include',
     value: 'author',
-    detail: "'target' is a generic relation (an article or a comment) and cannot have anything included below it",
+    detail: "'target' is a generic relation (articles or comments) and cannot have anything included below it",
   });
 });
 

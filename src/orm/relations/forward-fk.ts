@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { ModelInstance } from '../instance.js';
 import type { Model } from '../model.js';
 import { type FilterNode, OuterRef, Q, toFilterNode } from '../q.js';
@@ -7,8 +7,8 @@ import { ReverseFk } from './reverse-fk.js';
 
 /** A foreign key on the source row pointing at the target's primary key (to-one). */
 export class ForwardFk extends Relation {
-  readonly kind = 'forwardFk' as const;
   readonly toOne = true;
+  override readonly joinable: boolean = true;
   override readonly nullable: boolean;
 
   constructor(
@@ -50,7 +50,7 @@ export class ForwardFk extends Relation {
   }
 
   /** JOIN condition for select_related: target.pk = source.fk */
-  joinOn(sourceAlias: string, targetAlias: string) {
+  override joinOn(sourceAlias: string, targetAlias: string): RawBuilder<unknown> {
     const fk = this.source.meta.columnOf(this.field);
     const pk = this.target!.meta.columnOf(this.target!.meta.pk);
     return sql`${sql.ref(`${targetAlias}.${pk}`)} = ${sql.ref(`${sourceAlias}.${fk}`)}`;

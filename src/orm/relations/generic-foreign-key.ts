@@ -18,7 +18,6 @@ export interface GenericForeignKeyOptions {
  * models. It cannot be JOINed; prefetching it costs one query per type present.
  */
 export class GenericForeignKey extends Relation {
-  readonly kind = 'genericForeignKey' as const;
   readonly toOne = true;
   override readonly nullable = true;
 
@@ -30,8 +29,8 @@ export class GenericForeignKey extends Relation {
     super(source, name, undefined);
   }
 
-  get targets(): Record<string, Model<any, any>> {
-    return this.options.models;
+  override get targets(): readonly Model<any, any>[] {
+    return Object.values(this.options.models);
   }
 
   override parentKey(parent: ModelInstance): unknown {
@@ -115,9 +114,6 @@ export class GenericForeignKey extends Relation {
     return model && key !== undefined && key !== null ? { model, key } : undefined;
   }
 
-  override loadHint(): string {
-    return `prefetchRelated('${this.name}')`;
-  }
 }
 
 export function genericForeignKey(options: GenericForeignKeyOptions): RelationFactory {

@@ -15,7 +15,6 @@ export interface GenericOptions {
 
 /** Rows of the target that point here through (type, id) columns, with no FK (to-many). */
 export class GenericRelation extends Relation {
-  readonly kind = 'genericRelation' as const;
   readonly toOne = false;
 
   constructor(

@@ -12,7 +12,6 @@ export interface Through {
 
 /** Rows of the target linked through a join table (to-many, both directions). */
 export class ManyToMany extends Relation {
-  readonly kind = 'manyToMany' as const;
   readonly toOne = false;
 
   constructor(

@@ -7,8 +7,6 @@ import type { Model } from '../model.js';
 import type { QuerySet } from '../query-set.js';
 import { RelatedManager } from '../related-manager.js';
 
-export type RelationKind = 'forwardFk' | 'reverseFk' | 'manyToMany' | 'genericRelation' | 'genericForeignKey';
-
 /**
  * How a related queryset is narrowed to a set of parents: a key expression
  * compared with ONE array parameter (`= any($1::bigint[])`), an optional join
@@ -79,13 +77,19 @@ export interface DeletionEdge {
 export type LinkAction = 'add' | 'remove' | 'set' | 'clear';
 
 /**
- * What every relation kind implements, so the prefetch algorithm and the
- * query compiler never branch on the kind (Django's prefetcher interface).
+ * What every relation kind implements, so the prefetch algorithm, the query
+ * compiler and the layers above never branch on the kind (Django's
+ * prefetcher interface). A kind is described by what it can do, not by a
+ * name to switch on: `toOne` (one row or null, else a list that can be
+ * counted), `joinable` (loaded by a JOIN, else by queries of its own) and
+ * `targets` (one model, or several for a polymorphic relation, below which
+ * nothing can be loaded). A new kind is a subclass in its own file.
  */
 export abstract class Relation {
-  abstract readonly kind: RelationKind;
-  /** Loaded with a JOIN (select_related) when true; a list otherwise. */
+  /** At most one related row (`instance.<name>` is a row or null); false: a list, reached through a related manager, countable. */
   abstract readonly toOne: boolean;
+  /** Loaded by a JOIN in its source's query (selectRelated, filters across it), through `joinOn`; otherwise by prefetch queries. */
+  readonly joinable: boolean = false;
   readonly nullable: boolean = false;
   /** @internal unique per relation: the `shape` of its key restrictions. */
   readonly shapeId = `r${++relationCount}`;
@@ -95,6 +99,16 @@ export abstract class Relation {
     readonly name: string,
     readonly target: Model<any, any> | undefined,
   ) {}
+
+  /** The models this relation's rows belong to: its target, or each model a polymorphic relation may name. */
+  get targets(): readonly Model<any, any>[] {
+    return [this.target!];
+  }
+
+  /** The JOIN condition of select_related (`target.pk = source.fk`); joinable relations only. */
+  joinOn(_sourceAlias: string, _targetAlias: string): RawBuilder<unknown> {
+    throw new OrmError(`${this.source.name}.${this.name} cannot be joined: ${this.loadHint()}`);
+  }
 
   /** The key of a parent that this relation's rows are matched on (null: no rows); the pk unless the relation says otherwise. */
   parentKey(parent: ModelInstance): unknown {
@@ -218,7 +232,7 @@ export abstract class Relation {
   }
 
   loadHint(): string {
-    return this.toOne ? `selectRelated('${this.name}')` : `prefetchRelated('${this.name}')`;
+    return this.joinable ? `selectRelated('${this.name}')` : `prefetchRelated('${this.name}')`;
   }
 }
 

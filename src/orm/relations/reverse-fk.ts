@@ -5,7 +5,6 @@ import { type DeletionEdge, type KeyRestriction, Relation } from './relation.js'
 
 /** The rows of another model whose foreign key points here (to-many). */
 export class ReverseFk extends Relation {
-  readonly kind = 'reverseFk' as const;
   readonly toOne = false;
 
   constructor(

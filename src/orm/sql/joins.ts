@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { errors, FieldError } from '../errors.js';
 import type { FilterNode } from '../q.js';
 import type { Model } from '../model.js';
-import { ForwardFk } from '../relations/forward-fk.js';
+import type { Relation } from '../relations/relation.js';
 import { compileFilter, type ResolvedColumn } from './where.js';
 
 /** A to-one relation joined into a query, addressed by its `__` path. */
@@ -10,7 +10,7 @@ export interface Join {
   path: string;
   alias: string;
   model: Model<any, any>;
-  relation: ForwardFk;
+  relation: Relation;
   parent: Join | undefined;
   /** LEFT once any FK on the chain is nullable or conditioned; INNER otherwise. */
   left: boolean;
@@ -55,7 +55,7 @@ export class JoinSet {
       let join = this.#byPath.get(path);
       if (!join) {
         const relation = model.meta.relations[names[i]];
-        if (!(relation instanceof ForwardFk)) {
+        if (!relation?.joinable) {
           if (purpose === 'selectRelated') throw errors.invalidSelectRelated(model.name, names[i], toOneNames(model));
           throw errors.unknownField(model.name, names[i], [...model.meta.fieldNames, ...toOneNames(model)]);
         }
@@ -115,6 +115,6 @@ export class JoinSet {
 
 export function toOneNames(model: Model<any, any>): string[] {
   return Object.values(model.meta.relations)
-    .filter((relation) => relation instanceof ForwardFk)
+    .filter((relation) => relation.joinable)
     .map((relation) => relation.name);
 }

@@ -4,7 +4,6 @@ import type { FieldKind } from '../fields.js';
 import { ModelInstance } from '../instance.js';
 import type { Model } from '../model.js';
 import { type FilterNode, OuterRef } from '../q.js';
-import { ForwardFk } from '../relations/forward-fk.js';
 import { castKey } from '../relations/relation.js';
 import type { JoinSet } from './joins.js';
 
@@ -46,9 +45,9 @@ export function resolveColumn(joins: JoinSet, parts: readonly string[]): Resolve
   let model = join?.model ?? joins.model;
   if (fieldName === 'pk') fieldName = model.meta.pk;
   if (!model.meta.field(fieldName)) {
-    const relation = model.meta.relations[fieldName];
-    if (relation instanceof ForwardFk) {
-      fieldName = relation.field;
+    const key = model.meta.relations[fieldName]?.joinable ? model.meta.relations[fieldName].assignedField() : undefined;
+    if (key !== undefined) {
+      fieldName = key;
     } else {
       throw errors.unknownField(model.name, fieldName, [...model.meta.fieldNames, ...Object.keys(model.meta.relations)]);
     }

@@ -177,15 +177,13 @@ function resolveVisibility(
   }
 }
 
+/** What the HTTP layers need of an ORM relation: its capabilities, with targets as resource names. */
 function relationShape(relation: Relation, resourceOf: (model: Model<any, any>) => string): RelationShape {
-  if (relation.kind === 'genericForeignKey') {
-    const targets = Object.values((relation as unknown as { targets: Record<string, Model<any, any>> }).targets);
-    return { name: relation.name, load: 'generic', nullable: true, targets: targets.map(resourceOf) };
-  }
   return {
     name: relation.name,
-    load: relation.toOne ? 'toOne' : 'toMany',
+    many: !relation.toOne,
+    joinable: relation.joinable,
     nullable: relation.toOne && relation.nullable,
-    targets: [resourceOf(relation.target!)],
+    targets: relation.targets.map(resourceOf),
   };
 }

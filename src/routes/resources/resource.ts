@@ -17,16 +17,36 @@ export interface ScalarField {
   readonly nullable: boolean;
 }
 
-/** How a relation is loaded: JOIN (toOne), one query (toMany), one query per type (generic). */
-export type RelationLoad = 'toOne' | 'toMany' | 'generic';
-
+/**
+ * A relation as the HTTP layers see it: what it can do, read once from the
+ * ORM relation (declare-resource.ts), never a kind to switch on. The parsers,
+ * the planner, the converter, the schemas and the include docs ask these
+ * questions (and `soleTarget`), so a new kind of relation needs no edit here.
+ */
 export interface RelationShape {
   readonly name: string;
-  readonly load: RelationLoad;
-  /** Whether a to-one relation may be null (nullable FK, or a generic target that is gone). */
+  /** Its value is a list: it can be counted and take a preset; otherwise one object (or null). */
+  readonly many: boolean;
+  /** Loaded by a JOIN in its parent's query (selectRelated); otherwise by a query of its own (a Prefetch), one per target type. */
+  readonly joinable: boolean;
+  /** Whether a to-one value may be null (a nullable FK, or a generic target that is gone). */
   readonly nullable: boolean;
-  /** The target resource's name; for a generic relation, the possible targets. */
+  /** The target resources: one, or each resource a polymorphic (generic) relation may name. */
   readonly targets: readonly string[];
+}
+
+/**
+ * The one resource a relation's objects belong to, or undefined for a
+ * polymorphic relation: its objects are of several resources, so nothing can
+ * be included below it, counted through it or shaped by a preset.
+ */
+export function soleTarget(relation: RelationShape): string | undefined {
+  return relation.targets.length === 1 ? relation.targets[0] : undefined;
+}
+
+/** The relation's objects are a list of one resource: it can be counted and take that resource's presets. */
+export function isCountable(relation: RelationShape): boolean {
+  return relation.many && soleTarget(relation) !== undefined;
 }
 
 /** A preset token that matched: its canonical spelling and its numeric argument, if any. */
