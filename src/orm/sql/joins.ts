@@ -56,8 +56,8 @@ export class JoinSet {
       if (!join) {
         const relation = model.meta.relations[names[i]];
         if (!relation?.joinable) {
-          if (purpose === 'selectRelated') throw errors.invalidSelectRelated(model.name, names[i], toOneNames(model));
-          throw errors.unknownField(model.name, names[i], [...model.meta.fieldNames, ...toOneNames(model)]);
+          if (purpose === 'selectRelated') throw errors.invalidSelectRelated(model.name, names[i], joinableNames(model));
+          throw errors.unknownField(model.name, names[i], [...model.meta.fieldNames, ...joinableNames(model)]);
         }
         join = {
           path,
@@ -113,7 +113,8 @@ export class JoinSet {
   }
 }
 
-export function toOneNames(model: Model<any, any>): string[] {
+/** The relations of `model` that a query can JOIN (what select_related and filters may walk). */
+function joinableNames(model: Model<any, any>): string[] {
   return Object.values(model.meta.relations)
     .filter((relation) => relation.joinable)
     .map((relation) => relation.name);

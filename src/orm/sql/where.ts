@@ -33,7 +33,7 @@ export interface ResolvedColumn {
 
 /**
  * Resolves `author__name` (relations, then a field) to a column, joining
- * what it walks. A trailing to-one relation means its FK (`author` = authorId)
+ * what it walks. A trailing joinable relation means its FK (`author` = authorId)
  * and `pk` means the primary key.
  */
 export function resolveColumn(joins: JoinSet, parts: readonly string[]): ResolvedColumn {
