@@ -77,7 +77,7 @@ const schema = z
       .transform((value) => value === 'true'),
     DB_PREPARED_STATEMENTS: z
       .enum(['true', 'false'], { error: 'must be true or false' })
-      .default('false')
+      .default('true')
       .transform((value) => value === 'true'),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   })

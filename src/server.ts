@@ -10,14 +10,12 @@ import { loadConfigOrExit } from './config.js';
 import { createDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { hasDemoData, seedDemoData } from './seed/index.js';
-import { setPreparedStatements } from './db/prepared-statements.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const pool = { poolMax: config.poolMax, connectionTimeoutMs: config.poolTimeoutMs };
+  const pool = { poolMax: config.poolMax, connectionTimeoutMs: config.poolTimeoutMs, preparedStatements: config.preparedStatements };
   // Writes and token checks go to DATABASE_URL; reads to DATABASE_READ_URL while
   // that replica is reachable and current (API.md §9).
-  setPreparedStatements(config.preparedStatements);
   const database = await createDatabase({ url: config.databaseUrl, dataDir: config.pgliteDataDir, ...pool });
   const readReplica = config.databaseReadUrl ? await createDatabase({ url: config.databaseReadUrl, ...pool }) : undefined;
   const app = await buildApp({

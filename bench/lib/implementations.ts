@@ -58,10 +58,10 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
     unavailable: () => (process.env.LOOM_BEFORE_ROOT ? null : 'set LOOM_BEFORE_ROOT to another checkout to compare against'),
   },
   {
-    // The same service with named prepared statements (src/db/prepared-statements.ts, opt-in).
-    name: 'loom-prepared',
+    // The same service without named prepared statements (DB_PREPARED_STATEMENTS=false, as behind PgBouncer < 1.21).
+    name: 'loom-unprepared',
     entry: (root) => (existsSync(join(root, 'src/server.ts')) ? 'src/server.ts' : 'bench/lib/loom-server.ts'),
-    env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', DB_PREPARED_STATEMENTS: 'true' },
+    env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', DB_PREPARED_STATEMENTS: 'false' },
     admin: true,
     unavailable: needs('src/db/prepared-statements.ts', 'no prepared statements in this checkout'),
   },

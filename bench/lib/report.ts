@@ -90,7 +90,7 @@ function renderTargets(results: Results): string[] {
   const rps = (name: string) => results[name]?.[key]?.rps;
   const loom = rps('loom');
   if (loom === undefined) return ['## Targets', '', '`loom` was not run, so the targets could not be checked.'];
-  const peers = Object.keys(results).filter((n) => !['loom', 'loom-prepared', 'raw', 'raw-window', 'naive'].includes(n));
+  const peers = Object.keys(results).filter((n) => !['loom', 'loom-unprepared', 'loom-before', 'raw', 'raw-window', 'naive'].includes(n));
   const bestPeer = Math.max(...peers.map((n) => rps(n) ?? 0));
   const check = (label: string, against: number | undefined, goal: number) =>
     against ? `- ${label}: ${(loom / against).toFixed(2)}× (target ≥ ${goal}×) ${loom / against >= goal ? 'met' : 'NOT met'}` : `- ${label}: not measured`;

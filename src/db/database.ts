@@ -1,7 +1,7 @@
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { type ConnectionSource, pgConnections, pgliteConnection } from './connection.js';
-import { PipeliningClient } from './pipelining-client.js';
+import { PipeliningClient, type PipeliningClientConfig } from './pipelining-client.js';
 import { parseTimestamptz, TIMESTAMPTZ_OID } from './timestamp-parser.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -17,6 +17,12 @@ export interface DatabaseOptions {
   poolMax?: number;
   /** How long a request waits for a pooled connection before failing (ms). */
   connectionTimeoutMs?: number;
+  /**
+   * Send the ORM's SELECTs as named prepared statements, parsed once per
+   * connection (default true; false behind a pooler that cannot keep them:
+   * src/db/prepared-statements.ts).
+   */
+  preparedStatements?: boolean;
   /** Extra pg Pool options (e.g. statement_timeout). */
   pool?: pg.PoolConfig;
 }
@@ -54,15 +60,17 @@ function pgTypes(): pg.CustomTypesConfig {
 
 export async function createDatabase(options: DatabaseOptions = {}): Promise<Database> {
   if (options.url) {
-    const pool = new pg.Pool({
+    const config: pg.PoolConfig & PipeliningClientConfig = {
       connectionString: options.url,
       max: options.poolMax ?? 10,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
       types: pgTypes(),
       // Sends a session's BEGIN with its first query and a level's reads together (see pipelining-client.ts).
       Client: PipeliningClient,
+      loomPreparedStatements: options.preparedStatements ?? true,
       ...options.pool,
-    });
+    };
+    const pool = new pg.Pool(config);
     // Opening statements no query followed are dropped; a held-back COMMIT waits (briefly) for the next user.
     pool.on('release', (_error, client) => (client as unknown as PipeliningClient).released?.());
     // An idle client losing its server (restart, failover) must not crash the process.

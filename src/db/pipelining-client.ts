@@ -36,11 +36,24 @@ import { MAX_NAMED_PER_CONNECTION, statementName } from './prepared-statements.j
 /** How long an idle connection may keep a finished read-only transaction open. */
 export const COMMIT_DELAY_MS = 20;
 
+/** pg client options, plus whether this client names its SELECTs (prepared-statements.ts). */
+export interface PipeliningClientConfig extends pg.ClientConfig {
+  loomPreparedStatements?: boolean;
+}
+
 export class PipeliningClient extends pg.Client {
+  /** Whether SELECTs are sent as named prepared statements. */
+  readonly #prepare: boolean;
   /** Statements held back for the next query: a pending COMMIT, then opening statements. */
   #commitPending = false;
   #opening: string[] = [];
   #idleTimer: NodeJS.Timeout | undefined;
+
+  /** pg-pool hands its whole configuration to each client it makes. */
+  constructor(config?: string | PipeliningClientConfig) {
+    super(config);
+    this.#prepare = typeof config === 'object' && config.loomPreparedStatements === true;
+  }
 
   /** Opens a transaction with `statements` (`begin …`, `set local …`), sent in front of the next query. */
   beginDeferred(statements: readonly string[]): void {
@@ -89,6 +102,7 @@ export class PipeliningClient extends pg.Client {
 
   /** Statements with their prepared names (prepared-statements.ts), while this connection holds fewer than the cap. */
   #named(statements: readonly PipelineStatement[]): readonly PipelineStatement[] {
+    if (!this.#prepare) return statements;
     const parsed = (this as unknown as { connection: { parsedStatements: object } }).connection.parsedStatements;
     if (Object.keys(parsed).length >= MAX_NAMED_PER_CONNECTION) return statements;
     let named: PipelineStatement[] | undefined;

@@ -3,19 +3,13 @@
  * parsed and planned once per connection and then only bound and executed.
  * Its name is a hash of its text, so every compiled query shape gets one.
  *
- * Off unless DB_PREPARED_STATEMENTS=true: poolers that hand a transaction to
- * any server connection (PgBouncer in transaction mode before 1.21, as on the
- * machine this was built on: 1.18) cannot keep a statement parsed on one
- * connection for the next transaction on another.
+ * On by default; a database opened with `preparedStatements: false`
+ * (DB_PREPARED_STATEMENTS=false) sends every statement unnamed, for poolers
+ * that hand a transaction to any server connection (PgBouncer in transaction
+ * mode before 1.21, as on the machine this was built on: 1.18): they cannot
+ * keep a statement parsed on one connection for the next transaction on another.
  */
 import { createHash } from 'node:crypto';
-
-let enabled = process.env.DB_PREPARED_STATEMENTS === 'true';
-
-/** Turns naming on or off for connections' next statements (the service sets it from its config). */
-export function setPreparedStatements(on: boolean): void {
-  enabled = on;
-}
 
 /** At most this many names per connection; past it, statements go unnamed (PostgreSQL keeps each plan per session). */
 export const MAX_NAMED_PER_CONNECTION = 500;
@@ -24,9 +18,9 @@ const MAX_CACHED_NAMES = 2000;
 const names = new Map<string, string>();
 const SELECT = /^\s*select\b/i;
 
-/** The name `text` is prepared under, or undefined when it runs unnamed (naming off, not a SELECT). */
+/** The name `text` is prepared under, or undefined when it runs unnamed (not a SELECT). */
 export function statementName(text: string): string | undefined {
-  if (!enabled || !SELECT.test(text)) return undefined;
+  if (!SELECT.test(text)) return undefined;
   let name = names.get(text);
   if (name === undefined) {
     name = `loom_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;

@@ -377,7 +377,9 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
     }
     const session = this.#requireSession(fallback);
     const budget = session.budget;
-    const compiled = executableSelect(this.#spec(budget ? budget.remaining + 1 : undefined), session.db);
+    // Every statement asks for at most the whole budget plus one row: a constant,
+    // so one text (and one prepared statement) serves every request of a shape.
+    const compiled = executableSelect(this.#spec(budget ? budget.limit + 1 : undefined), session.db);
     const fetchMode = this.#state.fetchMode ?? session.fetchMode;
     return {
       session,

@@ -2,9 +2,10 @@ import { OrmError } from './errors.js';
 
 /**
  * A cap on how many rows the queries of one unit of work (a session, e.g.
- * one HTTP request: `new Session(database, { rowBudget })`) may load. Each query asks the database for at most the remaining budget
- * plus one row, so an include explosion is stopped by the database, not
- * after the rows have been shipped and hydrated.
+ * one HTTP request: `new Session(database, { rowBudget })`) may load. Each query asks the database for at most the budget
+ * plus one row (a constant, so a query shape keeps one SQL text), so an
+ * include explosion is stopped by the database, not after the rows have been
+ * shipped and hydrated; the total is checked as each query's rows arrive.
  */
 export class RowBudget {
   used = 0;

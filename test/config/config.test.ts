@@ -21,7 +21,7 @@ t.test('an empty environment gives the documented defaults', async (t) => {
     bodyLimitBytes: 1024 * 1024,
     shutdownGraceMs: 5000,
     explainEnabled: false,
-    preparedStatements: false,
+    preparedStatements: true,
     logLevel: 'info',
   });
 });
@@ -46,7 +46,7 @@ t.test('every variable is read and converted', async (t) => {
     BODY_LIMIT_BYTES: '2048',
     SHUTDOWN_GRACE_MS: '0',
     EXPLAIN_ENABLED: 'true',
-    DB_PREPARED_STATEMENTS: 'true',
+    DB_PREPARED_STATEMENTS: 'false',
     LOG_LEVEL: 'warn',
   });
   t.same(config, {
@@ -68,7 +68,7 @@ t.test('every variable is read and converted', async (t) => {
     bodyLimitBytes: 2048,
     shutdownGraceMs: 0,
     explainEnabled: true,
-    preparedStatements: true,
+    preparedStatements: false,
     logLevel: 'warn',
   });
 });

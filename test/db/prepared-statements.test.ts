@@ -3,37 +3,38 @@
  * client: a SELECT is parsed once per connection under a name derived from its
  * text, alone or inside a pipeline; a failed pipeline leaves no name the
  * client believes parsed when it is not, or the reverse (running the same
- * statements again works); with naming off nothing is prepared. PostgreSQL only.
+ * statements again works); a client with naming off prepares nothing. PostgreSQL only.
  */
 import t from 'tap';
 import { PipeliningClient } from '../../src/db/pipelining-client.js';
-import { setPreparedStatements, statementName } from '../../src/db/prepared-statements.js';
+import { statementName } from '../../src/db/prepared-statements.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL;
 if (!adminUrl) {
   t.pass('skipped: TEST_DATABASE_URL is not set (prepared statements are PostgreSQL-only)');
 } else {
   t.test('named prepared statements', async (t) => {
-    const client = new PipeliningClient({ connectionString: adminUrl });
+    const client = new PipeliningClient({ connectionString: adminUrl, loomPreparedStatements: true });
+    const unnamed = new PipeliningClient({ connectionString: adminUrl, loomPreparedStatements: false });
     await client.connect();
+    await unnamed.connect();
     t.teardown(async () => {
-      setPreparedStatements(false);
       await client.end();
+      await unnamed.end();
     });
-    const prepared = async () =>
-      (await client.query("select name from pg_prepared_statements where name like 'loom\\_%' order by name")).rows.map((r: { name: string }) => r.name);
+    const namesOn = async (on: PipeliningClient) =>
+      (await on.query("select name from pg_prepared_statements where name like 'loom\\_%' order by name")).rows.map((r: { name: string }) => r.name);
+    const prepared = () => namesOn(client);
     const SQUARE = 'select $1::int * $1::int as n';
     const HALF = 'select 100 / $1::int as n';
 
     await t.test('off: nothing is prepared', async (t) => {
-      setPreparedStatements(false);
-      t.equal(statementName(SQUARE), undefined);
-      t.same((await client.together([{ text: SQUARE, values: [3] }]))[0].rows, [{ n: 9 }]);
-      t.same(await prepared(), []);
+      t.same((await unnamed.together([{ text: SQUARE, values: [3] }]))[0].rows, [{ n: 9 }]);
+      t.same((await unnamed.together([{ text: SQUARE, values: [3] }, { text: HALF, values: [4] }])).map((r) => r.rows[0].n), [9, 25]);
+      t.same(await namesOn(unnamed), []);
     });
 
     await t.test('on: parsed once, then bound and executed', async (t) => {
-      setPreparedStatements(true);
       const name = statementName(SQUARE)!;
       t.match(name, /^loom_[0-9a-f]{24}$/);
       t.equal(statementName('insert into x values (1)'), undefined, 'only SELECTs');
@@ -45,7 +46,6 @@ if (!adminUrl) {
     });
 
     await t.test('a failed pipeline leaves the names consistent', async (t) => {
-      setPreparedStatements(true);
       const THIRD = 'select 300 / $1::int as n';
       const LAST = 'select $1::int + 1 as n';
       await t.rejects(client.together([{ text: HALF, values: [0] }, { text: THIRD, values: [3] }, { text: LAST, values: [1] }]), /division by zero/);

@@ -60,7 +60,8 @@ if (!process.env.TEST_DATABASE_URL) {
   t.teardown(() => bouncer.stop());
   const databaseName = new URL(direct.url!).pathname.slice(1);
   // More client connections than server connections: transactions must hop between server sessions.
-  const pooled = await createDatabase({ url: bouncer.url(databaseName), poolMax: 8 });
+  // Named prepared statements off (DB_PREPARED_STATEMENTS=false), as docs/DEPLOY.md says for this pooler.
+  const pooled = await createDatabase({ url: bouncer.url(databaseName), poolMax: 8, preparedStatements: false });
   t.teardown(() => pooled.close());
   const directApp = await buildApp({ database: direct, statementTimeoutMs: 5000 });
   const pooledApp = await buildApp({ database: pooled, statementTimeoutMs: 5000 });

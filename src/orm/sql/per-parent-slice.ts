@@ -52,8 +52,8 @@ export interface PerParentParts {
   /** Bound LIMIT (rows per parent) and OFFSET of the slice; undefined when absent. */
   limit: unknown;
   offset: unknown;
-  /** The row budget's cap on the whole result, or undefined. */
-  cap: unknown;
+  /** The row budget's cap on the whole result (compiled in as a literal), or undefined. */
+  cap: number | undefined;
 }
 
 const KEYS_ALIAS = '__p';
@@ -65,8 +65,13 @@ function conditions(where: RawBuilder<unknown>[]): RawBuilder<unknown> {
   return where.length ? sql` where ${sql.join(where, sql` and `)}` : sql``;
 }
 
-function capClause(cap: unknown): RawBuilder<unknown> {
-  return cap !== undefined ? sql` limit ${cap}` : sql``;
+/**
+ * The cap is a literal, not a parameter: a prepared statement's generic plan
+ * assumes an unknown LIMIT keeps 10% of the rows and then favours plans that
+ * stop early (measured on the tags prefetch: a nested loop over every tag).
+ */
+function capClause(cap: number | undefined): RawBuilder<unknown> {
+  return cap !== undefined ? sql` limit ${sql.lit(cap)}` : sql``;
 }
 
 /**

@@ -50,7 +50,8 @@ const KEY_PARTS: { readonly [K in keyof Required<SelectSpec>]: (spec: SelectSpec
   selectRelated: (spec) => spec.selectRelated,
   annotations: (spec) => spec.annotations.map(([name, count]) => [name, count.relation]),
   restriction: (spec) => (spec.restriction ? [spec.restriction.shape, spec.restriction.keyType ?? 'bigint'] : null),
-  maxRows: (spec) => spec.maxRows !== undefined,
+  // The row cap is compiled in as a literal (per-parent-slice.ts): one value per row budget.
+  maxRows: (spec) => spec.maxRows ?? null,
   version: (spec) => spec.version === true,
   lock: (spec) => spec.lock ?? null,
   // Their values are compiled in: a spec with any is not reused (templateKey).
@@ -83,8 +84,6 @@ function slotValue(spec: SelectSpec, slot: Slot, filterValues: readonly unknown[
       return spec.low;
     case 'high':
       return spec.high;
-    case 'cap':
-      return spec.maxRows;
     case 'limit':
       return sliceLimit(spec);
   }

@@ -55,7 +55,7 @@ export interface CompiledSelect {
 }
 
 /** The values a SELECT binds that vary between runs of one query shape. */
-export type SlotName = 'keys' | 'low' | 'high' | 'cap' | 'limit' | 'offset' | 'filter';
+export type SlotName = 'keys' | 'low' | 'high' | 'limit' | 'offset' | 'filter';
 
 /**
  * What the compiler binds for a slot: the value itself by default, or a
@@ -238,7 +238,7 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
       outerOrderTerms: (alias) => order.map((k, i) => orderTerm(sql.ref(`${alias}.${orderAliases[i]}`), k)),
       limit: form === 'lateral' && spec.high !== undefined ? bind('limit', sliceLimit(spec)) : undefined,
       offset: form === 'lateral' && spec.low > 0 ? bind('offset', spec.low) : undefined,
-      cap: spec.maxRows !== undefined ? bind('cap', spec.maxRows) : undefined,
+      cap: spec.maxRows,
     };
     const query =
       form === 'lateral'
@@ -254,7 +254,8 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
   }
   const whereSql = where.length ? sql` where ${sql.join(where, sql` and `)}` : sql``;
   const rows = sliceLimit(spec);
-  const limit = rows !== undefined ? sql` limit ${bind('limit', rows)}` : sql``;
+  // A cap alone (no slice) is compiled in, as per-parent-slice.ts's capClause explains.
+  const limit = rows === undefined ? sql`` : spec.high === undefined ? sql` limit ${sql.lit(rows)}` : sql` limit ${bind('limit', rows)}`;
   const offset = spec.low > 0 ? sql` offset ${bind('offset', spec.low)}` : sql``;
   const orderBy = sql.join(order.map((k) => orderTerm(k.column.ref, k)));
   if (rows !== undefined && !restriction && pageFirst(spec, joins)) {
