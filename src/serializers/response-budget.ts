@@ -111,13 +111,17 @@ export function enforceResponseBudget(
       const path = prefix ? `${prefix}.${name}` : name;
       const level: Level = new Map();
       const size: NodeSize = { path, objects: 0, bytes: 0 };
+      // A leaf's rows are only counted: no level to carry down, so no map of them.
+      const leaf = node.children.size === 0;
       for (const [parent, times] of parents) {
         const value = loaded(parent, name) as ModelInstance[] | ModelInstance | null;
-        const related = value === null ? [] : Array.isArray(value) ? value : [value];
         size.bytes += times * (name.length + 5); // "name":[] or "name":null
+        if (value === null) continue;
+        const related = Array.isArray(value) ? value : [value];
+        size.objects += times * related.length;
         for (const child of related) {
-          level.set(child, (level.get(child) ?? 0) + times);
-          size.objects += times;
+          if (leaf) size.bytes += times * (ownBytes(child, fieldsOf(child)) + 1);
+          else level.set(child, (level.get(child) ?? 0) + times);
         }
       }
       for (const [child, times] of level) size.bytes += times * (ownBytes(child, fieldsOf(child)) + 1);
