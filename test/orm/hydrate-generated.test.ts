@@ -58,7 +58,7 @@ t.test('the generated hydrator builds what the generic loop builds', async (t) =
       );
       for (const result of later) {
         t.same(result.map((a) => snapshot(a, paths)), first.map((a) => snapshot(a, paths)));
-        t.same(result.map((a) => (a.recent as ModelInstance[]).map((c) => c.id)), first.map((a) => (a.recent as ModelInstance[]).map((c) => c.id)));
+        t.same(result.map((a) => (a.recent as { id: number }[]).map((c) => c.id)), first.map((a) => (a.recent as { id: number }[]).map((c) => c.id)));
       }
       for (const author of later[1]) {
         for (const article of loaded(author, 'articles') as ModelInstance[]) t.equal((article as any).authorId, author.id);
