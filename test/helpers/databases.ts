@@ -67,7 +67,9 @@ export async function openPostgres(adminUrl: string): Promise<TestDatabase> {
   await admin.query(`create database ${name}`);
   await admin.end();
   const url = withDatabase(adminUrl, name);
-  const database = await createDatabase({ url });
+  // A generous wait for a pooled connection: four test files at once on two
+  // loaded cores made PostgreSQL's fork + authentication exceed the service's 5 s.
+  const database = await createDatabase({ url, connectionTimeoutMs: 30_000 });
   await migrateToLatest(database.db);
   return {
     ...database,
