@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   const pool = { poolMax: config.poolMax, connectionTimeoutMs: config.poolTimeoutMs, preparedStatements: config.preparedStatements };
   // Writes and token checks go to DATABASE_URL; reads to DATABASE_READ_URL while
   // that replica is reachable and current (API.md §9).
-  const database = await createDatabase({ url: config.databaseUrl, dataDir: config.pgliteDataDir, ...pool });
+  // PGlite runs in a worker thread: its statements never hold the event loop (liveness, docs/HARDENING.md).
+  const database = await createDatabase({ url: config.databaseUrl, dataDir: config.pgliteDataDir, thread: true, ...pool });
   const readReplica = config.databaseReadUrl ? await createDatabase({ url: config.databaseReadUrl, ...pool }) : undefined;
   const app = await buildApp({
     database,

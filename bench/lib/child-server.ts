@@ -44,9 +44,11 @@ export async function startChildServer(options: {
   env: Record<string, string>;
   readyPath: string;
   headers?: Record<string, string>;
+  /** More node options before the entry (e.g. another `--import`). */
+  nodeArgs?: string[];
 }): Promise<ChildServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(options.nodeArgs ?? []), options.entry], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],

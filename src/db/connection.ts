@@ -4,6 +4,7 @@
  * API, so the session never asks which database it is on.
  */
 import type { PGlite, Transaction } from '@electric-sql/pglite';
+import type { PGliteThread } from './pglite-thread.js';
 import type pg from 'pg';
 import type { PipeliningClient } from './pipelining-client.js';
 
@@ -34,6 +35,9 @@ export interface Connection {
   /** Gives the connection back; `broken`: do not reuse it. */
   release(broken: boolean): void;
 }
+
+/** A PGlite in this thread, or one in a worker thread (pglite-thread.ts): the same calls. */
+export type PGliteHandle = PGlite | PGliteThread;
 
 /** Where sessions get their connections (`Database.connect`). */
 export type ConnectionSource = () => Promise<Connection>;
@@ -98,7 +102,7 @@ class PGliteConnection implements Connection {
   #finish: ((commit: boolean) => void) | undefined;
   #closed: Promise<void> | undefined;
 
-  constructor(readonly pglite: PGlite) {}
+  constructor(readonly pglite: PGliteHandle) {}
 
   async run(statements: readonly Statement[]): Promise<StatementResult[]> {
     const target = this.#transaction ?? this.pglite;
@@ -144,6 +148,6 @@ class PGliteConnection implements Connection {
   release(): void {}
 }
 
-export function pgliteConnection(pglite: PGlite): ConnectionSource {
+export function pgliteConnection(pglite: PGliteHandle): ConnectionSource {
   return async () => new PGliteConnection(pglite);
 }

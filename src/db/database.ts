@@ -1,6 +1,7 @@
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { type ConnectionSource, pgConnections, pgliteConnection } from './connection.js';
+import { type ConnectionSource, type PGliteHandle, pgConnections, pgliteConnection } from './connection.js';
+import { PGliteThread } from './pglite-thread.js';
 import { PipeliningClient, type PipeliningClientConfig } from './pipelining-client.js';
 import { parseTimestamptz, TIMESTAMPTZ_OID } from './timestamp-parser.js';
 
@@ -13,6 +14,12 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** PGlite: start from a data directory dump (a tarball from `dumpDataDir`). */
   loadDataDir?: Blob;
+  /**
+   * PGlite: run it in a worker thread (pglite-thread.ts), so no statement
+   * blocks the event loop. `npm start` does; in-thread costs no worker start
+   * and no copy of rows between threads.
+   */
+  thread?: boolean;
   /** pg pool size. */
   poolMax?: number;
   /** How long a request waits for a pooled connection before failing (ms). */
@@ -35,8 +42,8 @@ export interface Database {
   kind: DatabaseKind;
   /** The pg pool (postgres only), for health checks and metrics. */
   pool?: pg.Pool;
-  /** The PGlite instance (pglite only). */
-  pglite?: import('@electric-sql/pglite').PGlite;
+  /** The PGlite instance, in this thread or in a worker (pglite only). */
+  pglite?: PGliteHandle;
   close(): Promise<void>;
 }
 
@@ -83,12 +90,7 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
     return { db, connect: pgConnections(pool), kind: 'postgres', pool, close: () => db.destroy() };
   }
-  const { PGlite } = await import('@electric-sql/pglite');
-  const pglite = await PGlite.create({
-    dataDir: options.dataDir,
-    loadDataDir: options.loadDataDir,
-    parsers: { [INT8_OID]: (value: string) => Number(value) },
-  });
+  const pglite = await openPGlite(options);
   const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
   const close = async () => {
     await db.destroy();
@@ -97,4 +99,18 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
     if (!pglite.closed) await pglite.close();
   };
   return { db, connect: pgliteConnection(pglite), kind: 'pglite', pglite, close };
+}
+
+async function openPGlite(options: DatabaseOptions): Promise<PGliteHandle> {
+  if (options.thread) {
+    const loadDataDir = options.loadDataDir ? new Uint8Array(await options.loadDataDir.arrayBuffer()) : undefined;
+    return PGliteThread.create({ dataDir: options.dataDir, loadDataDir });
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  // The worker (pglite-thread-worker.ts) opens its PGlite with the same parsers.
+  return PGlite.create({
+    dataDir: options.dataDir,
+    loadDataDir: options.loadDataDir,
+    parsers: { [INT8_OID]: (value: string) => Number(value) },
+  });
 }

@@ -58,6 +58,9 @@ export class Prefetch<const A extends string = string, R extends ModelInstance =
 
 export type PrefetchLookup = string | Prefetch<string, any>;
 
+/** Told the instances a prefetch started from and the path (`articles__tags`) whose rows were just stored. */
+export type PrefetchedHook = (roots: readonly ModelInstance[], path: string) => void;
+
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 
 /** The attributes a list of lookups adds through `toAttr`. */
@@ -118,7 +121,9 @@ interface LevelQuery {
  * bookkeeping holds: a path already loaded, by selectRelated or an earlier
  * lookup, runs no query (`done`), the first lookup to reach a path owns it,
  * a lookup with a queryset whose path is already taken is an error, and a
- * Prefetch queryset's own lookups continue from its rows.
+ * Prefetch queryset's own lookups continue from its rows. `onPrefetched` is
+ * called after each query's rows are stored; if it throws, nothing further
+ * is hydrated or sent.
  *
  * ```ts
  * await prefetchRelatedObjects(articles, { session }, 'tags', 'author__articles');
@@ -126,7 +131,7 @@ interface LevelQuery {
  */
 export async function prefetchRelatedObjects(
   instances: ModelInstance[],
-  options: { session?: Session } | PrefetchLookup,
+  options: { session?: Session; onPrefetched?: PrefetchedHook } | PrefetchLookup,
   ...lookups: PrefetchLookup[]
 ): Promise<void> {
   if (typeof options === 'string' || options instanceof Prefetch) {
@@ -166,6 +171,7 @@ export async function prefetchRelatedObjects(
         throw error instanceof RowBudgetExceeded ? error.withLookup(query.prefetchTo) : error;
       }
       done.set(query.prefetchTo, related);
+      options.onPrefetched?.(instances, query.prefetchTo);
       for (const walker of [query.owner, ...query.sharers]) {
         walker.objects = related;
         next.push(walker);

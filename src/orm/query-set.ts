@@ -10,7 +10,7 @@ import { insertMany, updateWhere } from './sql/write.js';
 import { hydrate } from './hydrate.js';
 import { type FetchMode, ModelInstance } from './instance.js';
 import type { Model } from './model.js';
-import { prefetchRelatedObjects, type PrefetchLookup, type ToAttrs } from './prefetch.js';
+import { prefetchRelatedObjects, type PrefetchedHook, type PrefetchLookup, type ToAttrs } from './prefetch.js';
 import { type FilterInput, type FilterNode, Q, toFilterNode } from './q.js';
 import type { KeyRestriction } from './relations/relation.js';
 import { RowBudgetExceeded } from './row-budget.js';
@@ -40,6 +40,8 @@ interface QueryState {
   readonly version: boolean;
   /** Lock the rows read: `for update`, or `for key share` (as a foreign key does). */
   readonly lock: 'update' | 'key share' | undefined;
+  /** Called after each prefetch query's rows are stored (`onPrefetched`). */
+  readonly onPrefetched: PrefetchedHook | undefined;
 }
 
 /**
@@ -109,6 +111,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
       resultCache: undefined,
       version: false,
       lock: undefined,
+      onPrefetched: undefined,
     });
   }
 
@@ -273,6 +276,22 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
     return this.#with<T & ToAttrs<P>>({ prefetch: [...this.#state.prefetch, ...lookups] });
   }
 
+  /**
+   * Calls `hook(roots, path)` each time a prefetch query's rows are stored on
+   * their parents: before the rows of the level's next query are hydrated and
+   * before the next level is sent. A hook that throws stops the work there,
+   * e.g. once the tree loaded so far is already too large to answer (loom's
+   * response budget, src/serializers/response-budget.ts).
+   *
+   * ```ts
+   * await Tag.objects.using(session).prefetchRelated('articles__tags').onPrefetched((tags, path) => check(tags, path));
+   * // hook(tags, 'articles') after the articles query, hook(tags, 'articles__tags') after the next
+   * ```
+   */
+  onPrefetched(hook: PrefetchedHook): QuerySet<T> {
+    return this.#with({ onPrefetched: hook });
+  }
+
   /** What touching an unloaded relation on the results does: 'raise', 'one' or 'peers' (default: the session's). */
   fetchMode(mode: FetchMode): QuerySet<T> {
     return this.#with({ fetchMode: mode });
@@ -402,7 +421,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
     const [take] = await QuerySet.fetchTogether([this]);
     const instances = take() as T[];
     if (this.#state.prefetch.length && instances.length) {
-      await prefetchRelatedObjects(instances, { session: this.#state.session }, ...this.#state.prefetch);
+      await prefetchRelatedObjects(instances, { session: this.#state.session, onPrefetched: this.#state.onPrefetched }, ...this.#state.prefetch);
     }
     return instances;
   }
@@ -432,7 +451,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
     }
     const rows = all.slice(0, size);
     if (this.#state.prefetch.length && rows.length) {
-      await prefetchRelatedObjects(rows, { session: this.#state.session }, ...this.#state.prefetch);
+      await prefetchRelatedObjects(rows, { session: this.#state.session, onPrefetched: this.#state.onPrefetched }, ...this.#state.prefetch);
     }
     return { rows, hasNext: all.length > size };
   }

@@ -7,7 +7,7 @@ import type { Principal } from '../auth/principal.js';
 import { type ParameterIssue, problems } from '../errors.js';
 import { type ModelInstance, type QuerySet, type Session, versionOf } from '../orm/index.js';
 import { converterFor } from '../serializers/converter.js';
-import { enforceResponseBudget, type ResponseLimits } from '../serializers/response-budget.js';
+import { ResponseMeter, type ResponseLimits } from '../serializers/response-budget.js';
 import { encodeCursor } from './cursor.js';
 import { keysetSegments } from './keyset.js';
 import { filterArguments, planIncludes } from './planner.js';
@@ -39,7 +39,9 @@ export async function loadPage(
   queryset = queryset.orderBy(...orderByArguments(request.ordering));
   // The ordering fields are loaded even when a fieldset leaves them out: the next cursor needs them.
   const fields = withFields(request, resource, request.ordering.map((key) => key.field).filter((field) => field in resource.fields));
-  const planned = planIncludes(queryset, resource, request.include.children, fields, resources, principal, request.include.counts);
+  // The response budget is measured as each include level is loaded: a request past it stops there.
+  const meter = new ResponseMeter(resource, request.include.children, request.fields, resources, limits);
+  const planned = planIncludes(queryset, resource, request.include.children, fields, resources, principal, request.include.counts).onPrefetched((roots) => meter.measure(roots));
   // One look-ahead row tells whether a next page exists; the includes are loaded for the page alone.
   // After a cursor, the rows come segment by segment of the keyset (keyset.ts), each with an
   // index-bounded condition; a later segment is queried only when the earlier ran short.
@@ -50,8 +52,8 @@ export async function loadPage(
     hasNext && last
       ? encodeCursor(request.binding, request.ordering.map((key) => last[key.field] as never))
       : null;
-  // Before anything is converted: a response that would expand past the budget is refused here.
-  enforceResponseBudget(page, resource, request.include.children, request.fields, resources, limits);
+  // Before anything is converted: what no prefetch query measured (the page alone, to-one includes).
+  meter.measure(page);
   const convert = converterFor(resource, request.include, request.fields, resources);
   const viewer = viewerOf(principal);
   return { data: page.map((row) => convert(row, viewer)), nextCursor };
@@ -75,9 +77,11 @@ export async function loadOne(
 ): Promise<LoadedOne | undefined> {
   let queryset = visibleRows(session, resource, principal).filter({ id });
   if (options.version) queryset = queryset.withVersion();
-  const rows: ModelInstance[] = await planIncludes(queryset, resource, request.include.children, request.fields, resources, principal, request.include.counts);
+  const meter = new ResponseMeter(resource, request.include.children, request.fields, resources, options.limits);
+  const planned = planIncludes(queryset, resource, request.include.children, request.fields, resources, principal, request.include.counts);
+  const rows: ModelInstance[] = await planned.onPrefetched((roots) => meter.measure(roots));
   if (rows.length === 0) return undefined;
-  enforceResponseBudget(rows, resource, request.include.children, request.fields, resources, options.limits);
+  meter.measure(rows);
   const data = converterFor(resource, request.include, request.fields, resources)(rows[0], viewerOf(principal));
   return { data, version: versionOf(rows[0]) };
 }

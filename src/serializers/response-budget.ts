@@ -10,14 +10,15 @@
  * The measure walks the include tree level by level, carrying for each
  * distinct instance at a node the number of times it appears there (its
  * multiplicity): a child appears once per appearance of each parent that
- * holds it. The work is one step per (parent, child) pair loaded, i.e. linear
- * in the rows, whatever the size of the response they would expand into.
+ * holds it. The work is linear in the rows loaded, whatever the size of the
+ * response they would expand into, and it runs as the levels are loaded
+ * (ResponseMeter), so a loop is refused before its deepest queries run.
  *
  * Bytes are estimated from the values (string lengths, digits, keys and
  * punctuation): exact for ASCII text without escapes, an underestimate
  * otherwise; the byte cap is a guard against huge bodies, not an exact limit.
  */
-import { loaded, type ModelInstance } from '../orm/index.js';
+import { isLoaded, loaded, type ModelInstance } from '../orm/index.js';
 import { problems } from '../errors.js';
 import type { Fieldsets } from '../routes/fields-parser.js';
 import type { IncludeNode } from '../routes/include-parser.js';
@@ -74,63 +75,109 @@ function renderedFields(resource: Resource, fieldsets: Fieldsets): readonly stri
   return fieldsets.get(resource.name) ?? Object.keys(resource.fields);
 }
 
+/** A node of the include tree waiting for its relation to be loaded on its parents. */
+interface PendingNode {
+  path: string;
+  name: string;
+  node: IncludeNode;
+  parents: Level;
+}
+
 /**
- * Measures the tree under `rows` and refuses it with a 400 that names the
- * include path whose subtree is largest when it is over `limits`.
+ * Measures the tree under the root rows as it is loaded, and refuses it with
+ * a 400 naming the include path whose subtree is largest as soon as what is
+ * loaded already goes over the limits: `measure` runs after each prefetch
+ * query (QuerySet.onPrefetched), so a loop is refused before its deeper
+ * levels are queried or hydrated, and once more when everything is loaded.
+ * Each node is measured once, when its relation is loaded on its parents.
  */
-export function enforceResponseBudget(
-  rows: readonly ModelInstance[],
-  resource: Resource,
-  children: ReadonlyMap<string, IncludeNode>,
-  fieldsets: Fieldsets,
-  resources: Resources,
-  limits: ResponseLimits,
-): void {
-  // Each model's rendered fields, looked up once per response rather than once per object.
-  const fieldsByModel = new Map<unknown, readonly string[]>();
-  const fieldsOf = (instance: ModelInstance): readonly string[] => {
-    let fields = fieldsByModel.get(instance.model);
+export class ResponseMeter {
+  readonly #limits: ResponseLimits;
+  readonly #fieldsets: Fieldsets;
+  readonly #resources: Resources;
+  readonly #resource: Resource;
+  readonly #children: ReadonlyMap<string, IncludeNode>;
+  /** Each model's rendered fields, looked up once per response rather than once per object. */
+  readonly #fieldsByModel = new Map<unknown, readonly string[]>();
+  #started = false;
+  #pending: PendingNode[] = [];
+  #objects = 0;
+  #bytes = 0;
+  readonly #sizes: NodeSize[] = [];
+
+  constructor(resource: Resource, children: ReadonlyMap<string, IncludeNode>, fieldsets: Fieldsets, resources: Resources, limits: ResponseLimits) {
+    this.#resource = resource;
+    this.#children = children;
+    this.#fieldsets = fieldsets;
+    this.#resources = resources;
+    this.#limits = limits;
+  }
+
+  /** Measures what is loaded under `rows` (the same rows every call) and was not measured yet; throws past a limit. */
+  measure(rows: readonly ModelInstance[]): void {
+    if (!this.#started) this.#start(rows);
+    // Breadth-first, as loaded: a node's level is built from its parent's once its relation is there.
+    for (let i = 0; i < this.#pending.length; i++) {
+      const item = this.#pending[i];
+      const first = item.parents.keys().next().value;
+      if (first && !isLoaded(first, item.name)) continue;
+      this.#pending.splice(i--, 1);
+      this.#measureNode(item);
+      if (this.#objects > this.#limits.maxObjects || this.#bytes > this.#limits.maxBytes) throw this.#overBudget();
+    }
+  }
+
+  #start(rows: readonly ModelInstance[]): void {
+    this.#started = true;
+    const fields = renderedFields(this.#resource, this.#fieldsets);
+    this.#objects = rows.length;
+    for (const row of rows) this.#bytes += ownBytes(row, fields) + 1;
+    this.#enqueue('', this.#children, new Map(rows.map((row) => [row, 1])));
+  }
+
+  #enqueue(prefix: string, nodes: ReadonlyMap<string, IncludeNode>, parents: Level): void {
+    for (const [name, node] of nodes) this.#pending.push({ path: prefix ? `${prefix}.${name}` : name, name, node, parents });
+  }
+
+  #measureNode({ path, name, node, parents }: PendingNode): void {
+    const size: NodeSize = { path, objects: 0, bytes: 0 };
+    // Parents that hold the same loaded value (a prefetch gives every parent
+    // with one key the same array) are added up first: the walk is linear in
+    // the rows loaded, not in the (parent, child) pairs a loop multiplies.
+    const held = new Map<ModelInstance[] | ModelInstance, number>();
+    for (const [parent, times] of parents) {
+      size.bytes += times * (name.length + 5); // "name":[] or "name":null
+      const value = loaded(parent, name) as ModelInstance[] | ModelInstance | null;
+      if (value !== null) held.set(value, (held.get(value) ?? 0) + times);
+    }
+    // A leaf's children need no level of their own: their bytes are added as they are met.
+    const level: Level | undefined = node.children.size ? new Map() : undefined;
+    for (const [value, times] of held) {
+      for (const child of Array.isArray(value) ? value : [value]) {
+        size.objects += times;
+        if (level) level.set(child, (level.get(child) ?? 0) + times);
+        else size.bytes += times * (ownBytes(child, this.#fieldsOf(child)) + 1);
+      }
+    }
+    if (level) for (const [child, times] of level) size.bytes += times * (ownBytes(child, this.#fieldsOf(child)) + 1);
+    this.#objects += size.objects;
+    this.#bytes += size.bytes;
+    this.#sizes.push(size);
+    if (level) this.#enqueue(path, node.children, level);
+  }
+
+  #fieldsOf(instance: ModelInstance): readonly string[] {
+    let fields = this.#fieldsByModel.get(instance.model);
     if (!fields) {
-      const owner = [...resources.values()].find((r) => r.model === instance.model)!;
-      fields = renderedFields(owner, fieldsets);
-      fieldsByModel.set(instance.model, fields);
+      const owner = [...this.#resources.values()].find((r) => r.model === instance.model)!;
+      fields = renderedFields(owner, this.#fieldsets);
+      this.#fieldsByModel.set(instance.model, fields);
     }
     return fields;
-  };
-  const rootFields = renderedFields(resource, fieldsets);
-  let objects = rows.length;
-  let bytes = 0;
-  for (const row of rows) bytes += ownBytes(row, rootFields) + 1;
-  const sizes: NodeSize[] = [];
-  const root: Level = new Map(rows.map((row) => [row, 1]));
-  // Breadth-first: every node's level is built from its parent's.
-  const pending: [string, ReadonlyMap<string, IncludeNode>, Level][] = [['', children, root]];
-  while (pending.length) {
-    const [prefix, nodes, parents] = pending.shift()!;
-    for (const [name, node] of nodes) {
-      const path = prefix ? `${prefix}.${name}` : name;
-      const level: Level = new Map();
-      const size: NodeSize = { path, objects: 0, bytes: 0 };
-      // A leaf's rows are only counted: no level to carry down, so no map of them.
-      const leaf = node.children.size === 0;
-      for (const [parent, times] of parents) {
-        const value = loaded(parent, name) as ModelInstance[] | ModelInstance | null;
-        size.bytes += times * (name.length + 5); // "name":[] or "name":null
-        if (value === null) continue;
-        const related = Array.isArray(value) ? value : [value];
-        size.objects += times * related.length;
-        for (const child of related) {
-          if (leaf) size.bytes += times * (ownBytes(child, fieldsOf(child)) + 1);
-          else level.set(child, (level.get(child) ?? 0) + times);
-        }
-      }
-      for (const [child, times] of level) size.bytes += times * (ownBytes(child, fieldsOf(child)) + 1);
-      objects += size.objects;
-      bytes += size.bytes;
-      sizes.push(size);
-      if (objects > limits.maxObjects || bytes > limits.maxBytes) throw overBudget(sizes, objects, bytes, limits);
-      if (node.children.size) pending.push([path, node.children, level]);
-    }
+  }
+
+  #overBudget() {
+    return overBudget(this.#sizes, this.#objects, this.#bytes, this.#limits);
   }
 }
 
