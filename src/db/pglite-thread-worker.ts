@@ -95,7 +95,7 @@ async function handle(request: ThreadRequest): Promise<unknown> {
  * not hold the event loop for the whole copy (measured: structuredClone of
  * 20,000 comment rows 56-200 ms on a loaded machine).
  */
-const ROWS_PER_MESSAGE = Number(process.env.S16_CHUNK ?? 1000);
+const ROWS_PER_MESSAGE = 1000;
 
 function reply(id: number, result: unknown): void {
   const rows = (result as { rows?: unknown[] } | undefined)?.rows;

@@ -2,8 +2,10 @@
  * The response budget (src/serializers/response-budget.ts): every object of
  * the tree counts, once per appearance; past the object or byte limit the
  * request is a 400 naming the include to narrow, decided before anything is
- * converted. Include loops on the demo data answer 200 or 400, never a 5xx,
- * and the event loop keeps answering /health/live meanwhile.
+ * converted, and as each include level is loaded, so a loop stops before its
+ * deeper levels are queried. Include loops on the demo data answer 200 or
+ * 400 within 2 s, never a 5xx, and the event loop keeps answering
+ * /health/live meanwhile (PGlite in a worker thread, as npm start runs it).
  */
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
@@ -66,6 +68,21 @@ await eachDatabase(t, async (t, database) => {
     t.ok(served.body.length <= 4096, `${served.body.length} bytes`);
   });
 
+  t.test('refused as soon as the levels loaded are over: the deeper levels are never queried', async (t) => {
+    const queries = (response: { headers: Record<string, unknown> }) => Number(/desc="(\d+) queries"/.exec(String(response.headers['server-timing']))?.[1]);
+    const open = await buildApp({ database });
+    t.teardown(() => open.close());
+    const three = await open.inject('/authors?include=articles.tags.articles');
+    const objects = countObjects(three.json().data);
+    const tight = await buildApp({ database, responseLimits: { maxObjects: objects - 1 } });
+    t.teardown(() => tight.close());
+    const refused = await tight.inject('/authors?include=articles.tags.articles.comments');
+    t.equal(refused.statusCode, 400);
+    t.match(refused.json(), { errors: [{ parameter: 'include' }] });
+    t.equal(queries(refused), queries(three), `${queries(three)} queries: the comments of articles.tags.articles were not loaded`);
+    t.equal(queries(await open.inject('/authors?include=articles.tags.articles.comments')), queries(three) + 1, 'served, it takes one more');
+  });
+
   t.test('detail routes and writes read back under the same budget', async (t) => {
     const app = await buildApp({ database, responseLimits: { maxObjects: 4 } });
     t.teardown(() => app.close());
@@ -74,8 +91,10 @@ await eachDatabase(t, async (t, database) => {
   });
 });
 
-await eachDatabase(t, async (t, database) => {
-  // The demo data npm start serves (scale 0.1); on PostgreSQL also scale 1.
+await eachDatabase(
+  t,
+  async (t, database) => {
+  // The demo data npm start serves (scale 0.1, PGlite in a worker thread); on PostgreSQL scale 1.
   const scale = database.label === 'postgres' ? 1 : 0.1;
   await seedDemoData(database.db, { scale });
   const app = await buildApp({ database });
@@ -89,36 +108,40 @@ await eachDatabase(t, async (t, database) => {
     t.ok(objects < 50_000 / 10, `${objects} objects, ${response.body.length} bytes: a tenth of the default budget or less`);
   });
 
-  t.test(`five include loops at once (scale ${scale}) answer 200 or 400, never 5xx, and leave /health/live answering`, async (t) => {
-    const latencies: number[] = [];
+  t.test(`five include loops at once (scale ${scale}) answer 200 or 400 within 2 s, and /health/live keeps answering`, async (t) => {
+    const probes: number[] = [];
     let running = true;
     const probing = (async () => {
       while (running) {
         const started = performance.now();
         const response = await fetch(`${address}/health/live`);
         await response.arrayBuffer();
-        latencies.push(performance.now() - started);
+        probes.push(performance.now() - started);
         t.equal(response.status, 200);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
     const answers = await Promise.all(
       LOOPS.map(async (url) => {
+        const started = performance.now();
         const response = await fetch(address + url);
         const body = await response.text();
-        return { url, status: response.status, body };
+        return { url, status: response.status, body, ms: performance.now() - started };
       }),
     );
     running = false;
     await probing;
-    for (const { url, status, body } of answers) {
+    for (const { url, status, body, ms } of answers) {
       t.ok(status === 200 || status === 400, `${url}: ${status}`);
       if (status === 400) t.match(JSON.parse(body), { errors: [{ parameter: 'include' }] }, `${url}: names the include to narrow`);
+      t.ok(ms < 2000, `${url}: answered in ${ms.toFixed(0)} ms`);
     }
-    t.ok(latencies.length > 0, `${latencies.length} probes answered`);
-    const worst = Math.max(...latencies);
-    t.comment(`/health/live while five loops ran: ${latencies.length} probes, worst ${worst.toFixed(0)} ms, median ${latencies.sort((a, b) => a - b)[latencies.length >> 1].toFixed(0)} ms`);
-    // Not a timing assertion: a guard against the 17 s hang this replaced (machine load varies).
-    t.ok(worst < 10_000, `no probe waited for the loops to finish (worst ${worst.toFixed(0)} ms)`);
+    t.ok(probes.length >= 3, `${probes.length} probes answered while the loops ran`);
+    const worst = Math.max(...probes);
+    t.comment(`/health/live while five loops ran: ${probes.length} probes, worst ${worst.toFixed(0)} ms, median ${probes.sort((a, b) => a - b)[probes.length >> 1].toFixed(0)} ms`);
+    // Generous: tests share 2 cores 4 ways. bench/liveness/run.ts gives the figures (docs/HARDENING.md).
+    t.ok(worst < 250, `every probe answered within 250 ms (worst ${worst.toFixed(0)} ms)`);
   });
-});
+  },
+  { pgliteThread: true },
+);

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { Article, Author, Category, Comment, Reaction, Tag } from '../../src/models/index.js';
-import { captureQueries, loaded, Prefetch, prefetchRelatedObjects, Session } from '../../src/orm/index.js';
+import { captureQueries, isLoaded, loaded, Prefetch, prefetchRelatedObjects, Session } from '../../src/orm/index.js';
 import { assertNumQueries } from '../../src/orm/testing.js';
 import { eachDatabase } from '../helpers/databases.js';
 import { type Fixtures, newestFirst, seedFixtures } from './fixtures.js';
@@ -161,6 +161,22 @@ t.test('prefetchRelated', async (t) => {
       for (const author of again) {
         for (const a of author.articles.all()) t.ok([...a.comments.all()].every((c: Row) => c.authorId === null));
       }
+    });
+
+    await t.test('onPrefetched: told each path as its rows are stored; throwing stops the queries after it', async (t) => {
+      const seen: [number, string, boolean][] = [];
+      const authors: Row[] = await assertNumQueries(t, session, 4, () =>
+        Author.objects.using(session).prefetchRelated('articles__comments', 'articles__tags').onPrefetched((roots, path) => {
+          seen.push([roots.length, path, isLoaded(roots[0], 'articles')]);
+        }));
+      t.same(seen, [[authors.length, 'articles', true], [authors.length, 'articles__comments', true], [authors.length, 'articles__tags', true]]);
+      const stop = new Error('enough');
+      const before = session.count;
+      const stopped = Author.objects.using(session).prefetchRelated('articles__comments', 'articles__tags').onPrefetched(() => {
+        throw stop;
+      });
+      await t.rejects(stopped.fetch(), stop);
+      t.equal(session.count - before, 2, 'authors and articles ran; the level below was never sent');
     });
 
     await t.test('prefetchRelatedObjects on instances you hold', async (t) => {
