@@ -7,6 +7,7 @@
  * 400 within 2 s, never a 5xx, and the event loop keeps answering
  * /health/live meanwhile (PGlite in a worker thread, as npm start runs it).
  */
+import { availableParallelism, loadavg } from 'node:os';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { seedDemoData } from '../../src/seed/index.js';
@@ -131,16 +132,23 @@ await eachDatabase(
     );
     running = false;
     await probing;
+    // The issue's bounds (2 s a loop; /health/live generously 250 ms, the quiet-machine figure
+    // is bench/liveness/run.ts's) stretched by how overloaded the machine is: the suite runs
+    // 4 files on 2 cores, and shared machines more. Even stretched they fail where the loop
+    // is held by SQL (PGlite in-thread: probes waited 1.8-2.2 s at load 5-6, docs/HARDENING.md).
+    const slack = Math.max(1, loadavg()[0] / availableParallelism());
     for (const { url, status, body, ms } of answers) {
       t.ok(status === 200 || status === 400, `${url}: ${status}`);
       if (status === 400) t.match(JSON.parse(body), { errors: [{ parameter: 'include' }] }, `${url}: names the include to narrow`);
-      t.ok(ms < 2000, `${url}: answered in ${ms.toFixed(0)} ms`);
+      t.ok(ms < 2000 * slack, `${url}: answered in ${ms.toFixed(0)} ms (bound ${(2000 * slack).toFixed(0)})`);
     }
     t.ok(probes.length >= 3, `${probes.length} probes answered while the loops ran`);
     const worst = Math.max(...probes);
-    t.comment(`/health/live while five loops ran: ${probes.length} probes, worst ${worst.toFixed(0)} ms, median ${probes.sort((a, b) => a - b)[probes.length >> 1].toFixed(0)} ms`);
-    // Generous: tests share 2 cores 4 ways. bench/liveness/run.ts gives the figures (docs/HARDENING.md).
-    t.ok(worst < 250, `every probe answered within 250 ms (worst ${worst.toFixed(0)} ms)`);
+    const median = probes.sort((a, b) => a - b)[probes.length >> 1];
+    t.comment(`/health/live while five loops ran: ${probes.length} probes, worst ${worst.toFixed(0)} ms, median ${median.toFixed(0)} ms, load ${loadavg()[0].toFixed(1)}`);
+    t.ok(worst < 250 * slack, `every probe answered within ${(250 * slack).toFixed(0)} ms (worst ${worst.toFixed(0)} ms)`);
+    // The loop is free most of the time: in-thread PGlite's median probe was 794 ms at load 17.7, the worker's 5 ms.
+    t.ok(median < 50 * slack, `half the probes answered within ${(50 * slack).toFixed(0)} ms (median ${median.toFixed(0)} ms)`);
   });
   },
   { pgliteThread: true },
