@@ -108,8 +108,7 @@ const CASES: Case[] = [
         ' cross join lateral (select "t0"."id" as "f0", "t0"."author_id" as "f1", "t0"."category_id" as "f2", "t0"."title" as "f3", "t0"."body" as "f4", "t0"."is_published" as "f5", "t0"."pub_date" as "f6", "t0"."created_at" as "f7"' +
         ' from "articles" as "t0" ' +
         ' where "t0"."author_id" = "__p"."key"' +
-        ' order by "t0"."id" asc limit $2) as "__l"' +
-        ' order by "__pk", "__l"."f0" asc',
+        ' order by "t0"."id" asc limit $2) as "__l"',
         [asc(fx.authors.map((a) => a.id)), 2],
       ],
     ],

@@ -27,10 +27,14 @@ export function sliceFormFor(high: number | undefined, parents: number): SliceFo
   return high !== undefined && parents <= LATERAL_MAX_PARENTS ? 'lateral' : 'window';
 }
 
-/** Distinct keys in first-seen order (the same array when there are no duplicates). */
+/**
+ * The distinct keys a restriction binds: numeric keys ascending (the order a
+ * LATERAL slice returns its parents in, the window form's `order by __pk`),
+ * other keys in first-seen order.
+ */
 export function distinctKeys(keys: readonly unknown[]): readonly unknown[] {
-  const unique = new Set(keys);
-  return unique.size === keys.length ? keys : [...unique];
+  const unique = [...new Set(keys)];
+  return unique.every((key) => typeof key === 'number') ? (unique as number[]).sort((a, b) => a - b) : unique;
 }
 
 export interface PerParentParts {
@@ -76,9 +80,11 @@ function capClause(cap: number | undefined): RawBuilder<unknown> {
 
 /**
  * `select l.<loaded>, p.key as __pk from unnest($1) as p(key) cross join lateral
- * (select ... where <key> = p.key ... order by ... limit k offset o) as l
- * order by __pk, <ordering>`. The outer ORDER BY sorts only the k rows per
- * parent returned, and gives the rows in the window form's order.
+ * (select ... where <key> = p.key ... order by ... limit k offset o) as l`.
+ * No outer ORDER BY: the nested loop returns each parent's rows together, in
+ * the slice's order, parents in the keys' order (ascending, distinctKeys):
+ * the window form's order, without a sort of every row returned (on a hot
+ * parent's five rows the sort cost as much as the scan; skew-plans.md).
  */
 export function lateralSlice(parts: PerParentParts, parentKeyAlias: string): RawBuilder<Record<string, unknown>> {
   const parentKey = sql.ref(`${KEYS_ALIAS}.key`);
@@ -87,7 +93,7 @@ export function lateralSlice(parts: PerParentParts, parentKeyAlias: string): Raw
   }${parts.offset !== undefined ? sql` offset ${parts.offset}` : sql``}`;
   const loaded = parts.loaded.map((as) => sql.ref(`${SLICE_ALIAS}.${as}`));
   const keys = sql`unnest(${parts.keys}) as ${sql.id(KEYS_ALIAS)}(key)`;
-  return sql<Record<string, unknown>>`select ${sql.join(loaded)}, ${parentKey} as ${sql.id(parentKeyAlias)} from ${keys} cross join lateral (${inner}) as ${sql.id(SLICE_ALIAS)} order by ${sql.id(parentKeyAlias)}, ${sql.join(parts.outerOrderTerms(SLICE_ALIAS))}${capClause(parts.cap)}`;
+  return sql<Record<string, unknown>>`select ${sql.join(loaded)}, ${parentKey} as ${sql.id(parentKeyAlias)} from ${keys} cross join lateral (${inner}) as ${sql.id(SLICE_ALIAS)}${capClause(parts.cap)}`;
 }
 
 /**
