@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { buildApp } from '../../src/app.js';
 import { issueToken } from '../../src/auth/tokens.js';
 import { openPGlite } from '../helpers/databases.js';
@@ -18,22 +18,33 @@ const artifacts = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
 
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`;
 
-await t.test('Try it out: GET /articles?include=tags,comments:recent5', { skip }, async (t) => {
+/**
+ * The service on a fresh PGlite with the blog fixture, and its /docs page in
+ * headless Chromium; `admin`: every browser request carries an admin's token.
+ */
+async function openDocs(t: Test, options: { admin?: boolean } = {}) {
   const { chromium } = await import('playwright-core');
   const database = await openPGlite();
   t.teardown(() => database.close());
   await insertBlog(database.db);
+  // Writes need a token (API.md §6).
+  const token = options.admin ? (await issueToken(database.db, null)).token : undefined;
   const app = await buildApp({ database });
   t.teardown(() => app.close());
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
-
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   t.teardown(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1400, height: 2400 } });
+  const headers = token ? { authorization: `Bearer ${token}` } : undefined;
+  const page = await browser.newPage({ viewport: { width: 1400, height: 2400 }, extraHTTPHeaders: headers });
   await page.goto(`${address}/docs`);
+  return { app, page, headers };
+}
+
+await t.test('Try it out: GET /articles?include=tags,comments:recent5', { skip }, async (t) => {
+  const { page } = await openDocs(t);
 
   const operation = page.locator('#operations-articles-listArticles');
   await operation.locator('.opblock-summary').first().click();
@@ -67,23 +78,7 @@ await t.test('Try it out: GET /articles?include=tags,comments:recent5', { skip }
 });
 
 await t.test('Try it out: POST /articles creates an article', { skip }, async (t) => {
-  const { chromium } = await import('playwright-core');
-  const database = await openPGlite();
-  t.teardown(() => database.close());
-  await insertBlog(database.db);
-  // Writes need a token (API.md §6): the browser sends an admin's with every request.
-  const { token } = await issueToken(database.db, null);
-  const app = await buildApp({ database });
-  t.teardown(() => app.close());
-  const address = await app.listen({ port: 0, host: '127.0.0.1' });
-
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  t.teardown(() => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1400, height: 2400 }, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
-  await page.goto(`${address}/docs`);
+  const { app, page, headers } = await openDocs(t, { admin: true });
 
   // Found by method and path, whatever its operationId.
   const operation = page.locator('.opblock.opblock-post').filter({ has: page.locator('[data-path="/articles"]') }).first();
@@ -101,7 +96,7 @@ await t.test('Try it out: POST /articles creates an article', { skip }, async (t
   const body = JSON.parse(await operation.locator('.responses-wrapper .live-responses-table .response-col_description pre').first().innerText());
   t.match(body.data, { title: 'From the docs', authorId: 2 });
   // Unpublished: only its author and admins see it.
-  const stored = await app.inject({ url: `/articles/${body.data.id}?include=tags`, headers: { authorization: `Bearer ${token}` } });
+  const stored = await app.inject({ url: `/articles/${body.data.id}?include=tags`, headers });
   t.same(stored.json().data.tags.map((tag: { name: string }) => tag.name), ['alpha', 'orm'], 'the article and its tags are in the database');
 
   await mkdir(artifacts, { recursive: true });
