@@ -7,7 +7,6 @@
  * CPU per request, on this scenario and on scenario 1. Writes
  * bench/results/counts.md (a --quick run: counts-quick.md).
  */
-import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +20,7 @@ import { startChildServer, type ChildServer } from '../lib/child-server.js';
 import { type LoadPlan, type Measurement, measurePath, type RequestSpec } from '../lib/measure.js';
 import { firstDifference } from '../lib/verify.js';
 import { queriesFromHeaders } from '../lib/implementations.js';
+import { runBench, saveReport } from '../lib/bench-main.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const COUNTS = '/articles?count=comments%2Ctags%2Creactions&sort=-counts.comments&page%5Bsize%5D=50';
@@ -136,14 +136,10 @@ async function main(): Promise<void> {
       `| scenario 1 (author,category,tags,comments:recent5) | ${Buffer.byteLength(scenario1Body)} | ${hash1.toFixed(1)} | ${loom1.cpuMsPerRequest.toFixed(2)} | ${share(hash1, loom1)} % |`,
       '',
     ].join('\n');
-    writeFileSync(join(ROOT, 'bench', 'results', values.quick ? 'counts-quick.md' : 'counts.md'), report);
-    process.stdout.write(report);
+    saveReport('counts', values.quick, report);
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
   }
 }
 
-main().catch((error) => {
-  process.stderr.write(`\ncounts bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 1;
-});
+runBench('counts bench', main);

@@ -22,6 +22,7 @@ import { DEFAULT_SERVER, ensureDatabase } from '../lib/bench-database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { Author } from '../../src/models/index.js';
 import { prefetchRelatedObjects, type ModelInstance, Session } from '../../src/orm/index.js';
+import { runBench } from '../lib/bench-main.js';
 
 const SIZES = [1_000, 10_000, 100_000];
 const ARTICLES_PER_AUTHOR = 2;
@@ -140,7 +141,4 @@ function render(results: SizeResult[], runs: number): string {
   return lines.join('\n');
 }
 
-main().catch((error) => {
-  process.stderr.write(`micro benchmark failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 1;
-});
+runBench('micro benchmark', main);

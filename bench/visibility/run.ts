@@ -9,7 +9,6 @@
  * The two do not return the same rows: anonymous sees published articles only
  * (API.md §6), so the ratio also compares slightly different work.
  */
-import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { adminToken, prepareBenchDatabase } from '../lib/bench-database.js';
 import { startChildServer, type ChildServer } from '../lib/child-server.js';
 import { type LoadPlan, type Measurement, measurePath } from '../lib/measure.js';
+import { runBench, saveReport } from '../lib/bench-main.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const scenario1 = (size: number) => `/articles?include=author%2Ccategory%2Ctags%2Ccomments%3Arecent5&page%5Bsize%5D=${size}`;
@@ -76,14 +76,10 @@ async function main(): Promise<void> {
       '',
       ...lines,
     ].join('\n');
-    writeFileSync(join(ROOT, 'bench', 'results', values.quick ? 'visibility-quick.md' : 'visibility.md'), report);
-    process.stdout.write(report);
+    saveReport('visibility', values.quick, report);
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
   }
 }
 
-main().catch((error) => {
-  process.stderr.write(`\nvisibility bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 1;
-});
+runBench('visibility bench', main);

@@ -7,7 +7,7 @@
  * request in bench/results/writes.md (a --quick run: writes-quick.md), then
  * deletes the articles it wrote.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import { queriesFromHeaders } from '../lib/implementations.js';
 import { type LoadPlan, type Measurement, measurePath, type RequestSpec } from '../lib/measure.js';
 import { firstDifference } from '../lib/verify.js';
 import { comparable, WRITE_PATH, WRITE_TITLE, writeBody } from './scenario.js';
+import { runBench, saveReport } from '../lib/bench-main.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PLANS: Record<'full' | 'quick', LoadPlan> = {
@@ -103,8 +104,7 @@ async function main(): Promise<void> {
       `loom / raw: **${(m(loom).rps / m(raw).rps).toFixed(2)}×** req/s${drizzle ? `; loom / drizzle: **${(m(loom).rps / m(drizzle).rps).toFixed(2)}×**` : ''}.`,
       '',
     ].join('\n');
-    writeFileSync(join(ROOT, 'bench', 'results', values.quick ? 'writes-quick.md' : 'writes.md'), report);
-    process.stdout.write(report);
+    saveReport('writes', values.quick, report);
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     const client = new pg.Client({ connectionString: url });
@@ -115,7 +115,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  process.stderr.write(`\nwrite bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 1;
-});
+runBench('write bench', main);
