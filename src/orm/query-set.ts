@@ -117,7 +117,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
 
   /**
    * @internal The one way a SELECT runs: each queryset is compiled (its LIMIT
-   * capped by its session's remaining row budget), the queries of one session
+   * capped at its session's row budget + 1), the queries of one session
    * are sent together (one round trip on PostgreSQL), and each result is
    * taken (charged to the budget, hydrated) when the caller calls its taker,
    * so the budget is charged in the caller's order.

@@ -10,10 +10,6 @@ import { OrmError } from './errors.js';
 export class RowBudget {
   used = 0;
   constructor(readonly limit: number) {}
-
-  get remaining(): number {
-    return Math.max(0, this.limit - this.used);
-  }
 }
 
 export class RowBudgetExceeded extends OrmError {

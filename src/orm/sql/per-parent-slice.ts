@@ -27,18 +27,24 @@ export function sliceFormFor(high: number | undefined, parents: number): SliceFo
   return high !== undefined && parents <= LATERAL_MAX_PARENTS ? 'lateral' : 'window';
 }
 
-/**
- * The distinct keys a restriction binds: numeric keys ascending (the order a
- * LATERAL slice returns its parents in, the window form's `order by __pk`),
- * other keys in first-seen order.
- */
+/** Distinct keys in first-seen order (the same array when there are no duplicates). */
 export function distinctKeys(keys: readonly unknown[]): readonly unknown[] {
-  const unique = [...new Set(keys)];
-  return unique.every((key) => typeof key === 'number') ? (unique as number[]).sort((a, b) => a - b) : unique;
+  const unique = new Set(keys);
+  return unique.size === keys.length ? keys : [...unique];
+}
+
+/**
+ * The keys a LATERAL slice binds: distinct, numeric ones ascending. The slice
+ * returns its parents in the keys' order, so this is the window form's
+ * `order by __pk` without a sort in SQL (at most LATERAL_MAX_PARENTS keys).
+ */
+export function lateralKeys(keys: readonly unknown[]): readonly unknown[] {
+  const unique = distinctKeys(keys);
+  return unique.every((key) => typeof key === 'number') ? [...(unique as number[])].sort((a, b) => a - b) : unique;
 }
 
 export interface PerParentParts {
-  /** The selected columns `<ref> as <alias>`, the ordering columns not loaded included. */
+  /** The selected columns `<ref> as <alias>` (for the window form, the ordering columns not loaded too). */
   selections: RawBuilder<unknown>[];
   /** Result aliases of the loaded columns, in select order. */
   loaded: string[];
@@ -82,7 +88,7 @@ function capClause(cap: number | undefined): RawBuilder<unknown> {
  * `select l.<loaded>, p.key as __pk from unnest($1) as p(key) cross join lateral
  * (select ... where <key> = p.key ... order by ... limit k offset o) as l`.
  * No outer ORDER BY: the nested loop returns each parent's rows together, in
- * the slice's order, parents in the keys' order (ascending, distinctKeys):
+ * the slice's order, parents in the keys' order (ascending, lateralKeys):
  * the window form's order, without a sort of every row returned (on a hot
  * parent's five rows the sort cost as much as the scan; skew-plans.md).
  */

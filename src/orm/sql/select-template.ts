@@ -1,8 +1,7 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import { BoundedCache } from '../bounded-cache.js';
 import type { Model } from '../model.js';
-import { distinctKeys, sliceFormFor } from './per-parent-slice.js';
-import { compileSelect, type CompiledSelect, type SelectSpec, type SlotName, sliceLimit } from './select.js';
+import { boundKeys, compileSelect, type CompiledSelect, type SelectSpec, type SlotName, sliceFormOf, sliceLimit } from './select.js';
 import { filterBinds } from './where.js';
 
 /** A SELECT ready to run, with how to hydrate its rows. */
@@ -56,8 +55,7 @@ const KEY_PARTS: { readonly [K in keyof Required<SelectSpec>]: (spec: SelectSpec
   lock: (spec) => spec.lock ?? null,
   // Their values are compiled in: a spec with any is not reused (templateKey).
   relatedConditions: (spec) => spec.relatedConditions?.length ?? 0,
-  sliceForm: (spec) =>
-    spec.restriction && (spec.low > 0 || spec.high !== undefined) ? (spec.sliceForm ?? sliceFormFor(spec.high, spec.restriction.keys.length)) : null,
+  sliceForm: (spec) => sliceFormOf(spec) ?? null,
 };
 const KEY_FIELDS = Object.keys(KEY_PARTS) as (keyof SelectSpec)[];
 
@@ -78,7 +76,7 @@ function slotValue(spec: SelectSpec, slot: Slot, filterValues: readonly unknown[
     case 'filter':
       return filterValues[slot.index];
     case 'keys':
-      return distinctKeys(spec.restriction!.keys);
+      return boundKeys(spec);
     case 'low':
     case 'offset':
       return spec.low;

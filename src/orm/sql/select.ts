@@ -6,7 +6,7 @@ import type { FilterNode } from '../q.js';
 import type { KeyRestriction } from '../relations/relation.js';
 import { compileAnnotations } from './annotations.js';
 import { JoinSet, type Join } from './joins.js';
-import { distinctKeys, lateralSlice, type PerParentParts, type SliceForm, sliceFormFor, windowSlice } from './per-parent-slice.js';
+import { distinctKeys, lateralKeys, lateralSlice, type PerParentParts, type SliceForm, sliceFormFor, windowSlice } from './per-parent-slice.js';
 import { compileFilter, type ResolvedColumn, resolveColumn } from './where.js';
 
 /** What the compiler needs from a QuerySet. */
@@ -69,6 +69,18 @@ const bindValue: Bind = (_slot, value) => value;
 export function sliceLimit(spec: SelectSpec): number | undefined {
   const sliceRows = spec.high !== undefined ? spec.high - spec.low : undefined;
   return spec.maxRows === undefined ? sliceRows : Math.min(sliceRows ?? Infinity, spec.maxRows);
+}
+
+/** How a per-parent slice of `spec` is compiled, or undefined when it is not one (no restriction, or no slice). */
+export function sliceFormOf(spec: SelectSpec): SliceForm | undefined {
+  if (!spec.restriction || (spec.low === 0 && spec.high === undefined)) return undefined;
+  return spec.sliceForm ?? sliceFormFor(spec.high, spec.restriction.keys.length);
+}
+
+/** The parent keys a restricted `spec` binds (the LATERAL form's in the order it returns them). */
+export function boundKeys(spec: SelectSpec): readonly unknown[] {
+  const keys = spec.restriction!.keys;
+  return sliceFormOf(spec) === 'lateral' ? lateralKeys(keys) : distinctKeys(keys);
 }
 
 export const PARENT_KEY_ALIAS = '__pk';
@@ -211,12 +223,12 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
     selections[slot] = sql`${named ? annotation.column.ref : annotation.scalar} as ${sql.id(as)}`;
   });
   const laterals = lateralJoins.length ? sql` ${sql.join(lateralJoins, sql` `)}` : sql``;
-  const sliced = spec.low > 0 || spec.high !== undefined;
+  const form = sliceFormOf(spec);
 
-  if (restriction && sliced) {
+  if (restriction && form) {
     if (restriction.where) where.push(restriction.where(BASE));
-    // The ordering columns that are not loaded are selected as __o<i>, so the
-    // outer query can order by result aliases.
+    // The window form's ordering columns that are not loaded are selected as
+    // __o<i>, so its outer query can order by result aliases.
     const extra: RawBuilder<unknown>[] = [];
     const orderAliases = order.map((k, i) => {
       let as = selected.get(k.column.qualified);
@@ -226,14 +238,13 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
       }
       return as;
     });
-    const form = spec.sliceForm ?? sliceFormFor(spec.high, restriction.keys.length);
     const parts: PerParentParts = {
-      selections: [...selections, ...extra],
+      selections: form === 'window' ? [...selections, ...extra] : selections,
       loaded: [...nodes.flatMap((node) => node.columns.map(([, as]) => as)), ...(versionAlias ? [versionAlias] : [])],
       from: sql`from ${sql.table(spec.model.meta.table)} as ${sql.id(BASE)}${extraJoin} ${joins.toSql()}${laterals}`,
       where,
       key: restriction.keyColumn(BASE),
-      keys: sql`${bind('keys', distinctKeys(restriction.keys))}::${sql.raw(restriction.keyType ?? 'bigint')}[]`,
+      keys: sql`${bind('keys', boundKeys(spec))}::${sql.raw(restriction.keyType ?? 'bigint')}[]`,
       orderTerms: order.map((k) => orderTerm(k.column.ref, k)),
       outerOrderTerms: (alias) => order.map((k, i) => orderTerm(sql.ref(`${alias}.${orderAliases[i]}`), k)),
       limit: form === 'lateral' && spec.high !== undefined ? bind('limit', sliceLimit(spec)) : undefined,
@@ -249,7 +260,7 @@ export function compileSelect(spec: SelectSpec, bind: Bind = bindValue): Compile
   if (restriction) {
     const key = restriction.keyColumn(BASE);
     selections.push(sql`${key} as ${sql.id(PARENT_KEY_ALIAS)}`);
-    where.push(sql`${key} = any(${bind('keys', distinctKeys(restriction.keys))}::${sql.raw(restriction.keyType ?? 'bigint')}[])`);
+    where.push(sql`${key} = any(${bind('keys', boundKeys(spec))}::${sql.raw(restriction.keyType ?? 'bigint')}[])`);
     if (restriction.where) where.push(restriction.where(BASE));
   }
   const whereSql = where.length ? sql` where ${sql.join(where, sql` and `)}` : sql``;
