@@ -4,11 +4,10 @@
  * link its tags, read the article with its author (a JOIN), read its tags
  * by name — with the same answer (201, Location, the object).
  */
-import Fastify from 'fastify';
-import { benchDatabaseUrl, listenBenchServer } from '../lib/bench-server.js';
+import { benchDatabaseUrl } from '../lib/bench-server.js';
 import { createBenchPool } from '../lib/pool.js';
-import { withQueryCount } from '../lib/query-counter.js';
 import { rowMapper, selectColumns } from '../lib/resource-fields.js';
+import { serveWrites } from './write-server.js';
 
 const INSERT = `insert into articles (author_id, title, body, is_published) values ($1, $2, $3, $4) returning id`;
 const LINK = `insert into article_tags (article_id, tag_id) select distinct $1::bigint, k from unnest($2::bigint[]) as k on conflict do nothing`;
@@ -20,30 +19,20 @@ const toArticle = rowMapper('articles');
 const toAuthor = rowMapper('authors', 'u_');
 const toTag = rowMapper('tags');
 const pool = createBenchPool(benchDatabaseUrl());
-const app = Fastify({ logger: false });
-app.post('/articles', async (request, reply) => {
-  const data = (request.body as { data: { authorId: number; title: string; body: string; isPublished: boolean; tagIds: number[] } }).data;
-  const { result, queries } = await withQueryCount(async () => {
-    const client = await pool.connect();
-    try {
-      await client.query('begin');
-      const { rows: [{ id }] } = await client.query(INSERT, [data.authorId, data.title, data.body, data.isPublished]);
-      await client.query(LINK, [id, data.tagIds]);
-      const { rows: [row] } = await client.query(READ, [id]);
-      const { rows: tags } = await client.query(TAGS, [id]);
-      await client.query('commit');
-      return { ...toArticle(row), author: toAuthor(row), tags: tags.map(toTag) };
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  });
-  reply.header('x-query-count', String(queries));
-  reply.header('location', `/articles/${result.id}`);
-  return reply.code(201).send({ data: result });
+await serveWrites(pool, async (data) => {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const { rows: [{ id }] } = await client.query(INSERT, [data.authorId, data.title, data.body, data.isPublished]);
+    await client.query(LINK, [id, data.tagIds]);
+    const { rows: [row] } = await client.query(READ, [id]);
+    const { rows: tags } = await client.query(TAGS, [id]);
+    await client.query('commit');
+    return { ...toArticle(row), author: toAuthor(row), tags: tags.map(toTag) };
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 });
-app.get('/ready', async () => ({ ready: true }));
-app.addHook('onClose', () => pool.end());
-await listenBenchServer(app);

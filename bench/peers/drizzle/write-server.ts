@@ -6,39 +6,28 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
-import Fastify from 'fastify';
-import { benchDatabaseUrl, listenBenchServer } from '../../lib/bench-server.js';
+import { benchDatabaseUrl } from '../../lib/bench-server.js';
 import { createBenchPool } from '../../lib/pool.js';
-import { withQueryCount } from '../../lib/query-counter.js';
+import { serveWrites } from '../../writes/write-server.js';
 import * as schema from './schema.js';
 
 const pool = createBenchPool(benchDatabaseUrl());
 const db = drizzle({ client: pool, schema });
-const app = Fastify({ logger: false });
-app.post('/articles', async (request, reply) => {
-  const data = (request.body as { data: { authorId: number; title: string; body: string; isPublished: boolean; tagIds: number[] } }).data;
-  const { result, queries } = await withQueryCount(() =>
-    db.transaction(async (tx) => {
-      const [article] = await tx
-        .insert(schema.articles)
-        .values({ authorId: data.authorId, title: data.title, body: data.body, isPublished: data.isPublished, createdAt: sql`now()` })
-        .returning({ id: schema.articles.id });
-      await tx.insert(schema.articleTags).values(data.tagIds.map((tagId) => ({ articleId: article.id, tagId }))).onConflictDoNothing();
-      const full = await tx.query.articles.findFirst({
-        where: eq(schema.articles.id, article.id),
-        with: {
-          author: true,
-          articleTags: { columns: {}, with: { tag: true }, orderBy: (at, { asc }) => [sql`(select t.name from tags t where t.id = ${at.tagId})`, asc(at.tagId)] },
-        },
-      });
-      const { articleTags, ...rest } = full!;
-      return { ...rest, tags: articleTags.map((link) => link.tag) };
-    }),
-  );
-  reply.header('x-query-count', String(queries));
-  reply.header('location', `/articles/${result.id}`);
-  return reply.code(201).send({ data: result });
-});
-app.get('/ready', async () => ({ ready: true }));
-app.addHook('onClose', () => pool.end());
-await listenBenchServer(app);
+await serveWrites(pool, (data) =>
+  db.transaction(async (tx) => {
+    const [article] = await tx
+      .insert(schema.articles)
+      .values({ authorId: data.authorId, title: data.title, body: data.body, isPublished: data.isPublished, createdAt: sql`now()` })
+      .returning({ id: schema.articles.id });
+    await tx.insert(schema.articleTags).values(data.tagIds.map((tagId) => ({ articleId: article.id, tagId }))).onConflictDoNothing();
+    const full = await tx.query.articles.findFirst({
+      where: eq(schema.articles.id, article.id),
+      with: {
+        author: true,
+        articleTags: { columns: {}, with: { tag: true }, orderBy: (at, { asc }) => [sql`(select t.name from tags t where t.id = ${at.tagId})`, asc(at.tagId)] },
+      },
+    });
+    const { articleTags, ...rest } = full!;
+    return { ...rest, tags: articleTags.map((link) => link.tag) };
+  }),
+);
