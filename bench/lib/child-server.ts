@@ -21,7 +21,13 @@ export interface ChildServer {
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Asks the kernel for a free port by binding port 0 and letting it go. */
-export function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
+  // BENCH_PORTS=41200-41299: the first bindable port of that range (a machine shared by sessions, each with its range).
+  const range = /^(\d+)-(\d+)$/.exec(process.env.BENCH_PORTS ?? '');
+  if (range) {
+    for (let port = Number(range[1]); port <= Number(range[2]); port++) if (await bindable(port)) return port;
+    throw new Error(`no free port in BENCH_PORTS ${process.env.BENCH_PORTS}`);
+  }
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -29,6 +35,14 @@ export function freePort(): Promise<number> {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
+  });
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
