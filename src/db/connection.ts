@@ -11,6 +11,12 @@ import type { PipeliningClient } from './pipelining-client.js';
 export interface Statement {
   sql: string;
   parameters: readonly unknown[];
+  /**
+   * Most rows to deliver: on pg the server stops there (Execute's row limit,
+   * pg-pipeline.ts), so rows that would be refused are neither shipped nor
+   * parsed. PGlite delivers all (it runs in a worker under `npm start`).
+   */
+  maxRows?: number;
 }
 
 /** A statement's rows, and how many rows a write touched (undefined for a read). */
@@ -60,7 +66,7 @@ class PgConnection implements Connection {
   constructor(readonly client: PipeliningClient & pg.PoolClient) {}
 
   async run(statements: readonly Statement[]): Promise<StatementResult[]> {
-    const results = await this.client.together(statements.map((s) => ({ text: s.sql, values: s.parameters })));
+    const results = await this.client.together(statements.map((s) => ({ text: s.sql, values: s.parameters, maxRows: s.maxRows })));
     return results.map(fromPg);
   }
 

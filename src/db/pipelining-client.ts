@@ -23,14 +23,15 @@
  *   transaction holds its snapshot and its ACCESS SHARE locks that much
  *   longer (a few ms under load, at most COMMIT_DELAY_MS when idle);
  * - `together(statements)` sends statements (a prefetch level's sibling
- *   reads) as one pipeline with one Sync: one write, one round trip.
+ *   reads) as one pipeline with one Sync: one write, one round trip. A
+ *   statement's `maxRows` makes the server stop sending its rows there.
  *
  * The protocol work is pg-internal and lives in pg-pipeline.ts. A query this
  * class cannot put behind held-back statements (one with a callback, a
  * cursor) gets them sent first, on their own.
  */
 import pg from 'pg';
-import { hasUncertainNames, pipeline, type PipelineResult, type PipelineStatement } from './pg-pipeline.js';
+import { hasUncertainNames, pipeline, readInTurns, type PipelineResult, type PipelineStatement } from './pg-pipeline.js';
 import { MAX_NAMED_PER_CONNECTION, statementName } from './prepared-statements.js';
 
 /** How long an idle connection may keep a finished read-only transaction open. */
@@ -53,6 +54,7 @@ export class PipeliningClient extends pg.Client {
   constructor(config?: string | PipeliningClientConfig) {
     super(config);
     this.#prepare = typeof config === 'object' && config.loomPreparedStatements === true;
+    readInTurns(this);
   }
 
   /** Opens a transaction with `statements` (`begin …`, `set local …`), sent in front of the next query. */
@@ -92,7 +94,8 @@ export class PipeliningClient extends pg.Client {
   together(statements: readonly PipelineStatement[]): Promise<PipelineResult[]> {
     const prelude = this.#takePrelude();
     const named = this.#named(statements);
-    if (prelude.length === 0 && named.length === 1 && !hasUncertainNames(this)) {
+    // One statement goes through pg's own Query, unless a row limit needs the pipeline's Execute.
+    if (prelude.length === 0 && named.length === 1 && named[0].maxRows === undefined && !hasUncertainNames(this)) {
       const [{ text, values, name }] = named;
       const config = name ? { name, text, values: values as unknown[] | undefined } : undefined;
       return (config ? super.query(config) : super.query(text, values as unknown[] | undefined)).then((result) => [result as PipelineResult]);

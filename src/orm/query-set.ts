@@ -57,6 +57,23 @@ function releaseRows(rows: unknown[]): void {
   rows.length = 0;
 }
 
+/**
+ * What a session's next statements may deliver: the rest of its row budget
+ * plus one row (one past it is how a statement shows it is over). Each
+ * statement's SQL asks for the whole budget plus one (a constant LIMIT, so
+ * one text and one plan serve every request); this limit, sent beside the
+ * statement (Execute's row count on PostgreSQL), stops the server at what
+ * the budget can still take, so the level that goes over ships and parses
+ * only up to there instead of up to the whole budget. Undefined before the
+ * first rows are charged (the LIMIT already says as much) or without a budget.
+ * A statement cut short delivers exactly this many rows, which its take
+ * (charging at least what was used when it was sent) always refuses.
+ */
+function rowsLeft(session: Session): number | undefined {
+  const budget = session.budget;
+  return budget && budget.used > 0 ? Math.max(1, budget.limit - budget.used + 1) : undefined;
+}
+
 /** One SELECT ready to send, and how to turn its rows into instances (charging the row budget). */
 interface PlannedSelect {
   session: Session | undefined;
@@ -134,7 +151,7 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
     const rows = new Map<PlannedSelect, Record<string, unknown>[]>();
     await Promise.all(
       [...bySession].map(async ([session, plans]) => {
-        const results = await session.executeTogether(plans.map((plan) => plan.query!));
+        const results = await session.executeTogether(plans.map((plan) => plan.query!), { maxRows: rowsLeft(session) });
         plans.forEach((plan, i) => rows.set(plan, results[i].rows as Record<string, unknown>[]));
       }),
     );
@@ -406,7 +423,11 @@ export class QuerySet<T extends ModelInstance = ModelInstance> implements Promis
       take: (rows) => {
         if (budget) {
           budget.used += rows.length;
-          if (budget.used > budget.limit) throw new RowBudgetExceeded(budget.limit, undefined);
+          if (budget.used > budget.limit) {
+            // Refused rows are dropped now rather than left live until the array is collected.
+            releaseRows(rows);
+            throw new RowBudgetExceeded(budget.limit, undefined);
+          }
         }
         const instances = hydrate(compiled, rows, { session, peers: [], fetchMode });
         releaseRows(rows);

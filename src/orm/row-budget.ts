@@ -6,6 +6,9 @@ import { OrmError } from './errors.js';
  * plus one row (a constant, so a query shape keeps one SQL text), so an
  * include explosion is stopped by the database, not after the rows have been
  * shipped and hydrated; the total is checked as each query's rows arrive.
+ * On PostgreSQL each statement is also sent with what is left of the budget
+ * plus one as its row limit (query-set.ts `rowsLeft`), so the level that goes
+ * over stops there rather than at the whole budget.
  */
 export class RowBudget {
   used = 0;

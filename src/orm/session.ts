@@ -154,10 +154,16 @@ export class Session {
    * snapshot when none is open yet, on the connection the session holds (no
    * BEGIN / COMMIT of a read-only transaction around them): for a
    * diagnostic such as the WAL position after a write's commit.
+   * `maxRows`: most rows each statement delivers (on PostgreSQL the server
+   * stops there); the ORM passes what is left of the row budget plus one.
    */
-  async executeTogether(queries: readonly Executable<unknown>[], options: { capture?: boolean; snapshot?: boolean } = {}): Promise<QueryResult<unknown>[]> {
+  async executeTogether(
+    queries: readonly Executable<unknown>[],
+    options: { capture?: boolean; snapshot?: boolean; maxRows?: number } = {},
+  ): Promise<QueryResult<unknown>[]> {
     const compiled = queries.map((query) => ('sql' in query && 'parameters' in query ? query : query.compile(this.db)));
-    const statements: Statement[] = compiled.map(({ sql, parameters }) => ({ sql, parameters }));
+    const maxRows = options.maxRows;
+    const statements: Statement[] = compiled.map(({ sql, parameters }) => (maxRows === undefined ? { sql, parameters } : { sql, parameters, maxRows }));
     if (options.capture === false) {
       if (options.snapshot === false && this.#depth === 0 && !this.#snapshotOpen && this.#pinned) return toQueryResults(await this.#runPinned(statements));
       return toQueryResults(await this.#run(statements));

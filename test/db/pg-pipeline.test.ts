@@ -2,12 +2,13 @@
  * The module that touches pg's internals (src/db/pg-pipeline.ts), run on a
  * plain pg.Client: if a pg release changes what it relies on (subclassing
  * Query, prepare(connection), an array of results for several statements,
- * utils.prepareValue, the client's type parsers on every result), one of
- * these fails. PostgreSQL only.
+ * utils.prepareValue, the client's type parsers on every result,
+ * PortalSuspended after Execute's row limit, the connection's
+ * attachListeners), one of these fails. PostgreSQL only.
  */
 import pg from 'pg';
 import t from 'tap';
-import { pipeline } from '../../src/db/pg-pipeline.js';
+import { cutShort, pipeline, readInTurns } from '../../src/db/pg-pipeline.js';
 import { countSocketWrites } from '../helpers/socket-writes.js';
 
 const adminUrl = process.env.TEST_DATABASE_URL;
@@ -77,6 +78,50 @@ if (!adminUrl) {
       t.same(results.map((r) => r.command), ['CREATE', 'INSERT', 'SELECT']);
       t.equal(results[1].rowCount, 2);
       t.same(results[2].rows, [{ n: 2 }]);
+    });
+
+    await t.test('maxRows: the server stops there, the result closes with the rows so far, the next statement gets its own', async (t) => {
+      const series = 'select generate_series(1, $1::int) as i';
+      for (const [label, prelude] of [['implicit transaction', []], ['inside BEGIN', ['begin']]] as const) {
+        const before = { ...cutShort };
+        const results = await pipeline(client, prelude, [
+          { text: series, values: [10], maxRows: 3, name: 'pipeline_probe_series' },
+          { text: 'select 5 as five', values: undefined, maxRows: 3 },
+          { text: series, values: [2], maxRows: 3 },
+          { text: series, values: [10], maxRows: 4 },
+        ]);
+        t.same(results.map((r) => r.rows.map((row) => Object.values(row)[0])), [[1, 2, 3], [5], [1, 2], [1, 2, 3, 4]], `${label}: cut at maxRows, or all when fewer`);
+        t.same(results.map((r) => [r.command, r.rowCount]), [['SELECT', 3], ['SELECT', 1], ['SELECT', 2], ['SELECT', 4]]);
+        t.same({ statements: cutShort.statements - before.statements, rows: cutShort.rows - before.rows }, { statements: 2, rows: 7 }, 'the two cut short are tallied');
+        if (prelude.length) await client.query('rollback');
+      }
+      t.same((await client.query('select 3 as z')).rows, [{ z: 3 }], 'the client goes on');
+    });
+
+    await t.test('readInTurns: after a full 64 KiB read the loop turns before the next read', async (t) => {
+      const reader = new pg.Client({ connectionString: adminUrl });
+      readInTurns(reader);
+      await reader.connect();
+      t.teardown(() => reader.end());
+      const stream = (reader as unknown as { connection: { stream: NodeJS.ReadableStream } }).connection.stream;
+      // 'r' a full read, 't' a turn of the loop (a setImmediate chain) between reads.
+      const events: string[] = [];
+      const onData = (chunk: Buffer) => events.push(chunk.length >= 64 * 1024 ? 'r' : '-');
+      stream.on('data', onData);
+      let turning = true;
+      const turn = () => {
+        if (events.at(-1) !== 't') events.push('t');
+        if (turning) setImmediate(turn);
+      };
+      turn();
+      const { rows } = await reader.query("select i, repeat('x', 200) as pad from generate_series(1, 40000) as i");
+      turning = false;
+      stream.off('data', onData);
+      t.equal(rows.length, 40000, 'every row arrives');
+      t.same(rows[39999], { i: 40000, pad: 'x'.repeat(200) });
+      const reads = events.filter((e) => e === 'r').length;
+      t.ok(reads >= 10, `${reads} full reads (about 9 MB)`);
+      t.notOk(events.join('').includes('rr'), 'never two full reads in one turn');
     });
   });
 }

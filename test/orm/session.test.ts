@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import t from 'tap';
 import { Article, Author, Tag } from '../../src/models/index.js';
+import { cutShort } from '../../src/db/pg-pipeline.js';
 import { Prefetch, RowBudgetExceeded, Session, TransactionFailed } from '../../src/orm/index.js';
 import { eachDatabase } from '../helpers/databases.js';
 import { seedFixtures } from './fixtures.js';
@@ -68,6 +69,23 @@ t.test('a session', async (t) => {
       t.ok(session.budget!.used > session.budget!.limit, `the budget saw the rows (${session.budget!.used} of ${session.budget!.limit})`);
       const unbudgeted = await Article.objects.using(new Session(database)).prefetchRelated('comments');
       t.equal(unbudgeted.length, fx.articles.length, 'another session has no budget');
+    });
+
+    await t.test('the statement that goes over the row budget delivers only what the budget had left, plus one (PostgreSQL)', { skip: database.label !== 'postgres' }, async (t) => {
+      const left = 2;
+      t.ok(fx.comments.length > left + 1, 'more comments than the budget has left');
+      for (const snapshot of [false, true]) {
+        const session = new Session(database, { rowBudget: fx.articles.length + left, snapshot });
+        const before = { ...cutShort };
+        const error = await Article.objects.using(session).prefetchRelated('comments').fetch().catch((e: unknown) => e);
+        t.type(error, RowBudgetExceeded, `snapshot ${snapshot}: refused`);
+        t.equal((error as RowBudgetExceeded).lookup, 'comments', 'naming the lookup over it');
+        t.same({ statements: cutShort.statements - before.statements, rows: cutShort.rows - before.rows }, { statements: 1, rows: left + 1 }, 'the server stopped at the rows left plus one');
+        t.equal(session.budget!.used, fx.articles.length + left + 1, 'and the budget was charged that many');
+        // The connection goes on after the cut-short statement (in the snapshot: the same one).
+        t.same((await session.execute(sql`select count(*)::int as n from tags`)).rows, [{ n: fx.tags.length }]);
+        await session.close();
+      }
     });
 
     await t.test('transaction(fn) commits, or rolls back when fn throws', async (t) => {
