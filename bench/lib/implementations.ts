@@ -55,6 +55,7 @@ export const IMPLEMENTATIONS: readonly Implementation[] = [
     // worktree at the commit before a change), started and driven exactly like 'loom'.
     entry: () => join(process.env.LOOM_BEFORE_ROOT ?? '.', 'src/server.ts'),
     env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
+    admin: true,
     unavailable: () => (process.env.LOOM_BEFORE_ROOT ? null : 'set LOOM_BEFORE_ROOT to another checkout to compare against'),
   },
   {
