@@ -208,10 +208,10 @@ export class ResponseMeter {
       if (value === null) return;
       if (!Array.isArray(value)) {
         objects += times;
-        bytes += times * (this.#sizerOf(value)(value) + 1);
+        bytes += times * this.#bytesOf(value);
         return;
       }
-      for (let i = 0; i < value.length; i++) bytes += times * (this.#sizerOf(value[i])(value[i]) + 1);
+      for (let i = 0; i < value.length; i++) bytes += times * this.#bytesOf(value[i]);
       objects += times * value.length;
     });
     size.objects += objects;
@@ -233,14 +233,19 @@ export class ResponseMeter {
     const add = (child: ModelInstance, times: number) => {
       size.objects += times;
       if (level) level.set(child, (level.get(child) ?? 0) + times);
-      else size.bytes += times * (this.#sizerOf(child)(child) + 1);
+      else size.bytes += times * this.#bytesOf(child);
     };
     for (const [value, times] of held) {
       if (Array.isArray(value)) for (const child of value) add(child, times);
       else add(value, times);
     }
-    if (level) for (const [child, times] of level) size.bytes += times * (this.#sizerOf(child)(child) + 1);
+    if (level) for (const [child, times] of level) size.bytes += times * this.#bytesOf(child);
     if (level) this.#enqueue(size.path, node.children, level);
+  }
+
+  /** An object's bytes in a list or under its key: its own, plus the comma after it. */
+  #bytesOf(instance: ModelInstance): number {
+    return this.#sizerOf(instance)(instance) + 1;
   }
 
   #sizerOf(instance: ModelInstance): Sizer {
